@@ -1,0 +1,15 @@
+# Strict warnings for our own targets only; third-party headers come in as system includes.
+function(portcullis_warnings target)
+    target_compile_options(${target} PRIVATE
+        -Wall -Wextra -Wpedantic -Wshadow -Wconversion -Wsign-conversion -Werror)
+endfunction()
+
+# One library per src/<module>; its link list is the dependency graph of design section 4.
+function(portcullis_module name)
+    cmake_parse_arguments(M "" "" "SOURCES;DEPS" ${ARGN})
+    add_library(portcullis_${name} STATIC ${M_SOURCES})
+    add_library(portcullis::${name} ALIAS portcullis_${name})
+    target_include_directories(portcullis_${name} PUBLIC ${PROJECT_SOURCE_DIR}/src)
+    target_link_libraries(portcullis_${name} PUBLIC ${M_DEPS})
+    portcullis_warnings(portcullis_${name})
+endfunction()

@@ -1,0 +1,111 @@
+// The immutable service configuration (contract section 2, decisions B.1, B.13, B.14, B.16, D).
+// Built once by load_config() in main.cpp and passed by const reference; nothing reads the
+// environment after start-up.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "util/cidr.hpp"
+#include "util/trust_proxy.hpp"
+
+namespace portcullis::config {
+
+enum class AppEnv { development, test, production };
+enum class LogLevel { trace = 10, debug = 20, info = 30, warn = 40, error = 50, fatal = 60, silent = 100 };
+enum class MetricsGuard { none, secret, cidr };
+enum class RedisFailureMode { local, closed, open };
+
+std::string_view to_string(AppEnv env);
+std::string_view to_string(LogLevel level);
+std::string_view to_string(MetricsGuard guard);
+std::string_view to_string(RedisFailureMode mode);
+
+struct Config {
+    AppEnv app_env = AppEnv::development;
+    std::uint16_t port = 3000;
+
+    std::string database_url;
+    int database_pool_size = 4;                           // per I/O thread
+    std::chrono::milliseconds database_statement_timeout{5000};
+
+    std::string jwt_access_secret;
+    std::string jwt_refresh_secret;
+    std::chrono::milliseconds jwt_access_expiry{15 * 60 * 1000};
+    std::chrono::milliseconds jwt_refresh_expiry{7LL * 24 * 3600 * 1000};
+
+    std::vector<std::string> cors_origins;
+    util::TrustProxy trust_proxy = util::TrustProxy::loopback();
+    LogLevel log_level = LogLevel::info;
+
+    double rate_limit_rpm = 600;
+    double rate_limit_window_sec = 900;
+    double rate_limit_rpm_auth = 120;
+    double rate_limit_rpm_auth_register = 0.33;
+    double rate_limit_rpm_auth_password_reset = 0.2;
+    std::optional<std::string> rate_limit_redis_url;  // trimmed
+    RedisFailureMode rate_limit_redis_failure_mode = RedisFailureMode::local;
+
+    std::optional<std::string> smtp_host;
+    std::optional<int> smtp_port;
+    bool smtp_secure = false;
+    std::optional<std::string> smtp_user;
+    std::optional<std::string> smtp_pass;
+    std::optional<std::string> smtp_from;  // bare address or `Name <address>`
+
+    bool metrics_enabled = false;
+    MetricsGuard metrics_guard = MetricsGuard::none;
+    std::optional<std::string> metrics_guard_secret;  // trimmed
+    std::vector<util::Cidr> metrics_guard_allowlist;
+
+    int session_cleanup_interval_minutes = 60;
+    std::size_t request_body_limit = 100 * 1024;
+    std::chrono::milliseconds http_request_timeout{30000};
+    std::chrono::milliseconds http_headers_timeout{60000};
+    std::chrono::milliseconds http_keepalive_timeout{5000};
+    std::chrono::milliseconds shutdown_delay{0};
+    std::chrono::milliseconds shutdown_timeout{10000};
+
+    bool auth_email_verification_required = false;
+    int auth_email_verification_ttl_minutes = 60;
+    int auth_password_reset_ttl_minutes = 30;
+    int auth_login_max_attempts = 5;
+    int auth_login_lockout_minutes = 15;
+    int auth_login_attempt_window_minutes = 15;
+    std::uint32_t auth_argon2_memory_kib = 65536;
+    std::uint32_t auth_argon2_iterations = 3;
+
+    bool response_compression_enabled = true;
+    std::size_t response_compression_min_bytes = 1024;
+
+    int io_threads = 0;  // 0 = one per core
+
+    bool production() const { return app_env == AppEnv::production; }
+    bool smtp_configured() const { return smtp_host && smtp_port && *smtp_port != 0 && smtp_from; }
+};
+
+// Problems found while validating, keyed by variable name, every message kept (decisions B.1).
+using Problems = std::map<std::string, std::vector<std::string>>;
+
+// Where variables come from: the process environment overlaid on a `.env` file.
+using Environment = std::map<std::string, std::string>;
+
+struct LoadResult {
+    std::optional<Config> config;  // set when problems is empty
+    Problems problems;
+    std::vector<std::string> warnings;  // non-fatal notes to log at start (e.g. production without SMTP)
+};
+
+// Validates `env` as a whole: phase one checks each variable, phase two the cross-field rules and the
+// production guards (contract 2.3). Never throws for bad input.
+LoadResult load_config(const Environment& env);
+
+// Reads the process environment, then `dotenv_path` (if it exists) for variables the environment
+// does not set.
+Environment read_environment(const std::string& dotenv_path = ".env");
+
+}  // namespace portcullis::config

@@ -1,0 +1,357 @@
+// Value grammars of the configuration; see parse.hpp for each rule and its source.
+#include "config/parse.hpp"
+
+#include <algorithm>
+#include <array>
+#include <boost/url/parse.hpp>
+#include <cmath>
+#include <cstdlib>
+#include <utility>
+
+#include "util/trust_proxy.hpp"
+
+namespace portcullis::config {
+namespace {
+
+constexpr double kMaxSafeInteger = 9007199254740991.0;  // 2^53 - 1, JS Number.MAX_SAFE_INTEGER
+constexpr std::size_t kMaxDurationLength = 100;          // the `ms` package refuses longer strings
+constexpr double kMsPerDay = 86'400'000.0;
+
+struct Unit {
+    std::string_view name;
+    double multiplier;  // milliseconds or bytes
+};
+
+constexpr double kMsPerYear = 365.25 * kMsPerDay;
+
+constexpr std::array<Unit, 31> kDurationUnits = {{
+    {"milliseconds", 1},     {"millisecond", 1},     {"msecs", 1},          {"msec", 1},
+    {"ms", 1},               {"seconds", 1000},      {"second", 1000},      {"secs", 1000},
+    {"sec", 1000},           {"s", 1000},            {"minutes", 60'000},   {"minute", 60'000},
+    {"mins", 60'000},        {"min", 60'000},        {"m", 60'000},         {"hours", 3'600'000},
+    {"hour", 3'600'000},     {"hrs", 3'600'000},     {"hr", 3'600'000},     {"h", 3'600'000},
+    {"days", kMsPerDay},     {"day", kMsPerDay},     {"d", kMsPerDay},      {"weeks", 7 * kMsPerDay},
+    {"week", 7 * kMsPerDay}, {"w", 7 * kMsPerDay},   {"years", kMsPerYear}, {"year", kMsPerYear},
+    {"yrs", kMsPerYear},     {"yr", kMsPerYear},     {"y", kMsPerYear},
+}};
+
+constexpr std::array<Unit, 6> kSizeUnits = {{
+    {"b", 1},
+    {"kb", 1024.0},
+    {"mb", 1024.0 * 1024},
+    {"gb", 1024.0 * 1024 * 1024},
+    {"tb", 1024.0 * 1024 * 1024 * 1024},
+    {"pb", 1024.0 * 1024 * 1024 * 1024 * 1024},
+}};
+
+bool is_digit(char c) {
+    return c >= '0' && c <= '9';
+}
+
+bool is_alpha(char c) {
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
+}
+
+bool is_alnum(char c) {
+    return is_digit(c) || is_alpha(c);
+}
+
+std::string ascii_lower(std::string_view text) {
+    std::string out(text);
+    for (char& c : out) {
+        if (c >= 'A' && c <= 'Z') {
+            c = static_cast<char>(c - 'A' + 'a');
+        }
+    }
+    return out;
+}
+
+std::size_t count_digits(std::string_view text, std::size_t& i) {
+    const std::size_t start = i;
+    while (i < text.size() && is_digit(text[i])) {
+        ++i;
+    }
+    return i - start;
+}
+
+template <std::size_t N>
+std::optional<double> find_unit(std::string_view unit, const std::array<Unit, N>& table) {
+    const std::string lower = ascii_lower(unit);
+    for (const auto& entry : table) {
+        if (entry.name == lower) {
+            return entry.multiplier;
+        }
+    }
+    return std::nullopt;
+}
+
+double to_double(std::string_view number) {
+    const std::string copy(number);
+    return std::strtod(copy.c_str(), nullptr);
+}
+
+bool is_local_char(char c) {
+    return is_alnum(c) || c == '_' || c == '\'' || c == '+' || c == '-' || c == '.';
+}
+
+bool is_domain_label(std::string_view label) {
+    if (label.empty() || !is_alnum(label.front())) {
+        return false;
+    }
+    for (const char c : label) {
+        if (!is_alnum(c) && c != '-') {
+            return false;
+        }
+    }
+    return true;
+}
+
+bool is_top_level_domain(std::string_view label) {
+    if (label.size() < 2) {
+        return false;
+    }
+    for (const char c : label) {
+        if (!is_alpha(c)) {
+            return false;
+        }
+    }
+    return true;
+}
+
+bool is_display_name(std::string_view name) {
+    while (!name.empty() && name.back() == ' ') {
+        name.remove_suffix(1);
+    }
+    if (!name.empty() && name.front() == ' ') {
+        return false;
+    }
+    for (const char c : name) {
+        const auto byte = static_cast<unsigned char>(c);
+        if (byte < 0x20 || byte == 0x7f || c == '<' || c == '>') {
+            return false;
+        }
+    }
+    const bool quoted = name.size() >= 2 && name.front() == '"' && name.back() == '"';
+    const std::string_view inner = quoted ? name.substr(1, name.size() - 2) : name;
+    return inner.find('"') == std::string_view::npos;
+}
+
+}  // namespace
+
+std::string_view trim(std::string_view text) {
+    return util::trim_js(text);
+}
+
+std::optional<double> parse_number(std::string_view text) {
+    return util::parse_js_number(text);
+}
+
+std::optional<std::int64_t> parse_integer(std::string_view text) {
+    const auto number = parse_number(text);
+    if (!number || std::floor(*number) != *number || std::fabs(*number) > kMaxSafeInteger) {
+        return std::nullopt;
+    }
+    return static_cast<std::int64_t>(*number);
+}
+
+bool parse_boolean(std::string_view text) {
+    return ascii_lower(trim(text)) == "true";
+}
+
+std::vector<std::string> parse_list(std::string_view text) {
+    std::vector<std::string> entries;
+    while (true) {
+        const auto comma = text.find(',');
+        const std::string_view entry = trim(text.substr(0, comma));
+        if (!entry.empty()) {
+            entries.emplace_back(entry);
+        }
+        if (comma == std::string_view::npos) {
+            return entries;
+        }
+        text.remove_prefix(comma + 1);
+    }
+}
+
+std::optional<std::uint64_t> parse_byte_size(std::string_view text) {
+    text = trim(text);
+    std::size_t i = text.starts_with('+') ? 1 : 0;
+    const std::size_t number_start = i;
+    if (count_digits(text, i) == 0) {
+        return std::nullopt;
+    }
+    if (i < text.size() && text[i] == '.') {
+        ++i;
+        if (count_digits(text, i) == 0) {
+            return std::nullopt;
+        }
+    }
+    const std::string_view number = text.substr(number_start, i - number_start);
+    while (i < text.size() && text[i] == ' ') {
+        ++i;
+    }
+    const std::string_view unit = text.substr(i);
+    const auto multiplier = unit.empty() ? std::optional<double>(1) : find_unit(unit, kSizeUnits);
+    if (!multiplier) {
+        return std::nullopt;
+    }
+    const double bytes = std::floor(to_double(number) * *multiplier);
+    if (!(bytes < 18446744073709551616.0)) {  // 2^64
+        return std::nullopt;
+    }
+    return static_cast<std::uint64_t>(bytes);
+}
+
+ParsedDuration parse_duration(std::string_view text) {
+    ParsedDuration result;
+    result.problem = DurationProblem::unparsable;
+    if (text.empty() || text.size() > kMaxDurationLength) {
+        return result;
+    }
+    // The number is /-?(\d+)?\.?\d+/: digits, or optional digits, a dot and digits.
+    std::size_t i = text.starts_with('-') ? 1 : 0;
+    const std::size_t whole = count_digits(text, i);
+    if (i < text.size() && text[i] == '.') {
+        ++i;
+        if (count_digits(text, i) == 0) {
+            return result;
+        }
+    } else if (whole == 0) {
+        return result;
+    }
+    const double number = to_double(text.substr(0, i));
+    while (i < text.size() && text[i] == ' ') {
+        ++i;
+    }
+    const std::string_view unit = text.substr(i);
+    if (unit.empty()) {
+        result.milliseconds = number;
+        result.problem = DurationProblem::bare_number;
+        return result;
+    }
+    if (const auto multiplier = find_unit(unit, kDurationUnits)) {
+        result.milliseconds = number * *multiplier;
+        result.problem = DurationProblem::none;
+    }
+    return result;
+}
+
+std::optional<std::chrono::milliseconds> parse_positive_duration(std::string_view name,
+                                                                 std::string_view text,
+                                                                 std::string& error) {
+    const ParsedDuration parsed = parse_duration(text);
+    const std::string prefix(name);
+    switch (parsed.problem) {
+        case DurationProblem::bare_number:
+            error = prefix + " must include a unit (e.g. \"900s\" or \"15m\"); a bare number is ambiguous";
+            return std::nullopt;
+        case DurationProblem::unparsable:
+            error = prefix + " must be a duration such as \"15m\", \"12h\" or \"7d\"";
+            return std::nullopt;
+        case DurationProblem::none:
+            break;
+    }
+    const double whole = std::floor(parsed.milliseconds);
+    if (whole < 1) {
+        error = prefix + " must be greater than zero";
+        return std::nullopt;
+    }
+    if (whole >= 9.0e18) {
+        error = prefix + " is too large";
+        return std::nullopt;
+    }
+    return std::chrono::milliseconds(static_cast<std::int64_t>(whole));
+}
+
+bool is_valid_email(std::string_view text) {
+    const auto at = text.find('@');
+    if (at == std::string_view::npos || at == 0 || text.find("..") != std::string_view::npos) {
+        return false;
+    }
+    const std::string_view local = text.substr(0, at);
+    if (local.front() == '.' || local.back() == '.' || local.back() == '\'') {
+        return false;
+    }
+    for (const char c : local) {
+        if (!is_local_char(c)) {
+            return false;
+        }
+    }
+    std::string_view domain = text.substr(at + 1);
+    const auto last_dot = domain.rfind('.');
+    if (last_dot == std::string_view::npos || !is_top_level_domain(domain.substr(last_dot + 1))) {
+        return false;
+    }
+    domain = domain.substr(0, last_dot);
+    while (true) {
+        const auto dot = domain.find('.');
+        if (!is_domain_label(domain.substr(0, dot))) {
+            return false;
+        }
+        if (dot == std::string_view::npos) {
+            return true;
+        }
+        domain.remove_prefix(dot + 1);
+    }
+}
+
+bool is_valid_sender(std::string_view text) {
+    if (is_valid_email(text)) {
+        return true;
+    }
+    if (!text.ends_with('>')) {
+        return false;
+    }
+    const auto open = text.rfind('<');
+    if (open == std::string_view::npos) {
+        return false;
+    }
+    return is_valid_email(text.substr(open + 1, text.size() - open - 2)) &&
+           is_display_name(text.substr(0, open));
+}
+
+std::string mask_url_password(std::string_view url) {
+    if (const auto parsed = boost::urls::parse_uri(url)) {
+        if (!parsed->has_password()) {
+            return std::string(url);
+        }
+        const auto password = parsed->encoded_password();
+        const auto offset = static_cast<std::size_t>(password.data() - url.data());
+        // An `@` further on suggests a password with an unencoded `#`, `?` or `/` that the parser
+        // cut short: mask up to it too.
+        const auto last_at = url.rfind('@');
+        const std::size_t end =
+            std::max(offset + password.size(), last_at == std::string_view::npos ? 0 : last_at);
+        return std::string(url.substr(0, offset)) + "***" + std::string(url.substr(end));
+    }
+    const auto scheme_end = url.find("://");
+    const std::size_t start = scheme_end == std::string_view::npos ? 0 : scheme_end + 3;
+    const auto at = url.rfind('@');
+    if (at == std::string_view::npos || at < start) {
+        return std::string(url);
+    }
+    return std::string(url.substr(0, start)) + "***" + std::string(url.substr(at));
+}
+
+std::size_t utf16_length(std::string_view text) {
+    std::size_t units = 0;
+    std::size_t i = 0;
+    while (i < text.size()) {
+        const auto lead = static_cast<unsigned char>(text[i]);
+        const std::size_t length = lead < 0x80 ? 1 : lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : 2;
+        bool well_formed = lead < 0x80 || (lead >= 0xc2 && lead <= 0xf4 && i + length <= text.size());
+        for (std::size_t k = 1; well_formed && k < length; ++k) {
+            well_formed = (static_cast<unsigned char>(text[i + k]) & 0xc0U) == 0x80;
+        }
+        if (!well_formed) {
+            ++units;
+            ++i;
+            continue;
+        }
+        units += length == 4 ? 2 : 1;
+        i += length;
+    }
+    return units;
+}
+
+}  // namespace portcullis::config

@@ -1,0 +1,72 @@
+// See headers.hpp.
+#include "http/headers.hpp"
+
+#include <algorithm>
+
+#include "util/strings.hpp"
+
+namespace portcullis::http {
+
+std::string_view RequestHeaders::get(std::string_view name) const {
+    for (const auto& [n, v] : items_) {
+        if (util::iequals(n, name)) return v;
+    }
+    return {};
+}
+
+bool RequestHeaders::contains(std::string_view name) const {
+    return std::any_of(items_.begin(), items_.end(),
+                       [&](const auto& item) { return util::iequals(item.first, name); });
+}
+
+std::string RequestHeaders::joined(std::string_view name) const {
+    std::string out;
+    for (const auto& [n, v] : items_) {
+        if (!util::iequals(n, name)) continue;
+        if (!out.empty()) out += ", ";
+        out += v;
+    }
+    return out;
+}
+
+ResponseHeaders::Entry* ResponseHeaders::find(std::string_view name) {
+    for (auto& e : entries_) {
+        if (util::iequals(e.name, name)) return &e;
+    }
+    return nullptr;
+}
+
+void ResponseHeaders::set(std::string_view static_name, std::string value) {
+    Entry* e = find(static_name);
+    if (e == nullptr) e = &entries_.emplace_back();
+    e->name = static_name;
+    e->owned = std::move(value);
+    e->is_owned = true;
+}
+
+void ResponseHeaders::set_static(std::string_view static_name, std::string_view static_value) {
+    Entry* e = find(static_name);
+    if (e == nullptr) e = &entries_.emplace_back();
+    e->name = static_name;
+    e->static_value = static_value;
+    e->owned.clear();
+    e->is_owned = false;
+}
+
+void ResponseHeaders::erase(std::string_view name) {
+    std::erase_if(entries_, [&](const Entry& e) { return util::iequals(e.name, name); });
+}
+
+std::string_view ResponseHeaders::get(std::string_view name) const {
+    for (const auto& e : entries_) {
+        if (util::iequals(e.name, name)) return e.value();
+    }
+    return {};
+}
+
+bool ResponseHeaders::contains(std::string_view name) const {
+    return std::any_of(entries_.begin(), entries_.end(),
+                       [&](const Entry& e) { return util::iequals(e.name, name); });
+}
+
+}  // namespace portcullis::http

@@ -1,0 +1,56 @@
+// The standard middlewares of design section 3, in the order main.cpp chains them:
+// request id → access log → compression → conditional GET (ETag) → security headers → CORS →
+// [rate limits] → JSON body → router.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "http/pipeline.hpp"
+
+namespace portcullis::observability {
+class Logger;
+}
+
+namespace portcullis::http {
+
+// Honours a non-empty `x-request-id`, else a new UUID v4; echoes it on every response (3.5).
+Middleware request_id();
+
+// One Pino-http-shaped line per response (10.2) with redacted headers (10.3).
+Middleware access_log(observability::Logger& logger);
+
+struct CompressionOptions {
+    bool enabled = true;
+    std::size_t min_bytes = 1024;
+};
+// Response compression of contract 3.9.
+Middleware compression(CompressionOptions options);
+bool is_compressible_type(std::string_view content_type);
+
+// Weak ETag on every JSON or text body and 304 for a matching If-None-Match (3.1).
+Middleware conditional_get();
+std::string weak_etag(std::string_view body);
+bool if_none_match_matches(std::string_view if_none_match, std::string_view etag);
+
+// The fixed Helmet header set of contract 3.7.
+Middleware security_headers();
+
+struct CorsOptions {
+    bool production = false;
+    std::vector<std::string> origins;  // exact allowed Origin values
+};
+// CORS of contract 3.8: allow/deny by Origin, answers every allowed OPTIONS with 204.
+Middleware cors(CorsOptions options, observability::Logger& logger);
+bool cors_origin_allowed(const CorsOptions& options, std::string_view origin, bool has_origin);
+
+struct BodyOptions {
+    std::size_t limit = 100 * 1024;
+};
+// JSON body parsing of contract 3.4 with the errors of 3.2 (400, 413, 415).
+Middleware json_body(BodyOptions options);
+bool is_json_content_type(std::string_view content_type);
+
+}  // namespace portcullis::http

@@ -1,0 +1,57 @@
+// The HTTP/1.1 server (design section 2): one I/O thread per core, each with its own io_context
+// and SO_REUSEPORT listener on the same dual-stack port; a connection lives on one thread.
+// The only file that knows Boost.Beast.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+
+#include "util/trust_proxy.hpp"
+
+namespace portcullis::observability {
+class Logger;
+}
+
+namespace portcullis::http {
+
+class Pipeline;
+
+struct ServerOptions {
+    std::uint16_t port = 3000;
+    int threads = 0;                   // 0: one per core
+    std::size_t body_limit = 100 * 1024;
+    std::size_t header_limit = 16 * 1024;  // Node's default --max-http-header-size
+    std::chrono::milliseconds request_timeout{30000};
+    std::chrono::milliseconds headers_timeout{60000};
+    std::chrono::milliseconds keepalive_timeout{5000};
+    util::TrustProxy trust_proxy = util::TrustProxy::loopback();
+};
+
+class Server {
+public:
+    Server(ServerOptions options, const Pipeline& pipeline, observability::Logger& logger);
+    ~Server();
+    Server(const Server&) = delete;
+    Server& operator=(const Server&) = delete;
+
+    // Binds every listener and starts the I/O threads. Throws std::system_error when the port
+    // cannot be bound.
+    void start();
+    std::uint16_t port() const;
+
+    // Closes the listeners and idle keep-alive connections; busy connections close after their
+    // current response. Safe from any thread.
+    void stop_accepting();
+    // Waits until no connection is open or `deadline` passes; true when all closed.
+    bool wait_until_idle(std::chrono::steady_clock::time_point deadline);
+    // Stops the I/O threads and joins them.
+    void stop();
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace portcullis::http

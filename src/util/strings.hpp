@@ -1,0 +1,17 @@
+// Small string helpers used across modules (ASCII only: HTTP tokens and our own identifiers).
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace portcullis::util {
+
+std::string_view trim(std::string_view text);
+std::string to_lower(std::string_view text);
+bool iequals(std::string_view a, std::string_view b);
+bool istarts_with(std::string_view text, std::string_view prefix);
+
+// Constant-time equality for secrets; the length difference is the only thing that leaks.
+bool constant_time_equals(std::string_view a, std::string_view b);
+
+}  // namespace portcullis::util
