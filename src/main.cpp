@@ -78,8 +78,9 @@ int serve(const portcullis::cli::ServeArgs&) {
     router.add_all(portcullis::routes::ops_routes(lifecycle, {}));
 
     std::vector<http::Middleware> chain;
-    chain.push_back(http::request_id());
+    // The access log wraps the request-id stage so its line shows the echoed x-request-id.
     chain.push_back(http::access_log(logger));
+    chain.push_back(http::request_id());
     chain.push_back(http::compression({config->response_compression_enabled,
                                        config->response_compression_min_bytes}));
     chain.push_back(http::conditional_get());

@@ -11,8 +11,6 @@ int run(int argc, char** argv, const Commands& commands) {
 
     ServeArgs serve_args;
     auto* serve = app.add_subcommand("serve", "Serve the HTTP API on PORT (default 3000)");
-    serve->add_flag("--migrate", serve_args.migrate,
-                    "Apply pending database migrations before serving");
 
     auto* version = app.add_subcommand("version", "Print version, git SHA and build time");
 

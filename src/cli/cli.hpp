@@ -6,9 +6,7 @@
 
 namespace portcullis::cli {
 
-struct ServeArgs {
-    bool migrate = false;  // `serve --migrate`: migrate, then serve (the reference's start:prod)
-};
+struct ServeArgs {};
 
 struct Commands {
     std::function<int(const ServeArgs&)> serve;

@@ -4,7 +4,6 @@
 
 #include <unistd.h>
 
-#include <boost/url/parse.hpp>
 #include <climits>
 #include <cstdint>
 #include <fstream>
@@ -19,13 +18,13 @@ namespace portcullis::config {
 namespace {
 
 constexpr std::size_t kMinSecretLength = 32;
-constexpr std::uint64_t kDefaultBodyLimit = 100 * 1024;
 
 template <typename E>
 using Choices = std::initializer_list<std::pair<std::string_view, E>>;
 
-const Choices<AppEnv> kAppEnvs = {
-    {"development", AppEnv::development}, {"test", AppEnv::test}, {"production", AppEnv::production}};
+const Choices<AppEnv> kAppEnvs = {{"development", AppEnv::development},
+                                  {"test", AppEnv::test},
+                                  {"production", AppEnv::production}};
 
 // Phase one: one variable at a time, each bad value recorded under its own name.
 class Reader {
@@ -67,7 +66,8 @@ public:
         return static_cast<int>(integer(name, fallback, 0, INT_MAX, "a non-negative integer"));
     }
 
-    std::chrono::milliseconds positive_ms(const std::string& name, std::chrono::milliseconds fallback) {
+    std::chrono::milliseconds positive_ms(const std::string& name,
+                                          std::chrono::milliseconds fallback) {
         return std::chrono::milliseconds(
             integer(name, fallback.count(), 1, INT_MAX, "a positive integer"));
     }
@@ -108,7 +108,8 @@ public:
         return std::nullopt;
     }
 
-    std::chrono::milliseconds duration(const std::string& name, std::chrono::milliseconds fallback) {
+    std::chrono::milliseconds duration(const std::string& name,
+                                       std::chrono::milliseconds fallback) {
         const std::string* raw = get(name);
         if (raw == nullptr) {
             return fallback;
@@ -134,7 +135,8 @@ private:
 };
 
 AppEnv read_app_env(Reader& reader) {
-    // Both are validated when set (an invalid NODE_ENV was fatal in the reference too); APP_ENV wins.
+    // Both are validated when set (an invalid NODE_ENV was fatal in the reference too), and a set
+    // APP_ENV wins.
     const auto app_env = reader.choice("APP_ENV", kAppEnvs);
     const auto node_env = reader.choice("NODE_ENV", kAppEnvs);
     if (reader.get("APP_ENV") != nullptr) {
@@ -149,7 +151,8 @@ void read_jwt_secret(Reader& reader, const std::string& name, std::string_view k
     if (raw == nullptr) {
         reader.problem(name, name + " is required");
     } else if (utf16_length(*raw) < kMinSecretLength) {
-        reader.problem(name, "JWT " + std::string(kind) + " secret must be at least 32 characters long");
+        reader.problem(name,
+                       "JWT " + std::string(kind) + " secret must be at least 32 characters long");
     } else {
         target = *raw;
     }
@@ -169,7 +172,8 @@ void read_secrets(Reader& reader, Config& config) {
 
 void read_rate_limits(Reader& reader, Config& config) {
     config.rate_limit_rpm = reader.number("RATE_LIMIT_RPM", config.rate_limit_rpm);
-    config.rate_limit_window_sec = reader.number("RATE_LIMIT_WINDOW_SEC", config.rate_limit_window_sec);
+    config.rate_limit_window_sec =
+        reader.number("RATE_LIMIT_WINDOW_SEC", config.rate_limit_window_sec);
     config.rate_limit_rpm_auth = reader.number("RATE_LIMIT_RPM_AUTH", config.rate_limit_rpm_auth);
     config.rate_limit_rpm_auth_register =
         reader.number("RATE_LIMIT_RPM_AUTH_REGISTER", config.rate_limit_rpm_auth_register);
@@ -177,26 +181,28 @@ void read_rate_limits(Reader& reader, Config& config) {
         "RATE_LIMIT_RPM_AUTH_PASSWORD_RESET", config.rate_limit_rpm_auth_password_reset);
     if (const std::string* raw = reader.get("RATE_LIMIT_REDIS_URL")) {
         const std::string_view url = trim(*raw);
-        if (!url.empty() && boost::urls::parse_uri(url)) {
+        if (is_valid_url(url)) {
             config.rate_limit_redis_url = std::string(url);
         } else {
-            reader.problem("RATE_LIMIT_REDIS_URL",
-                           "RATE_LIMIT_REDIS_URL must be a valid URL (e.g. redis://:pass@host:6379)");
+            reader.problem(
+                "RATE_LIMIT_REDIS_URL",
+                "RATE_LIMIT_REDIS_URL must be a valid URL (e.g. redis://:pass@host:6379)");
         }
     }
     config.rate_limit_redis_failure_mode =
         reader
-            .choice<RedisFailureMode>("RATE_LIMIT_REDIS_FAILURE_MODE", {{"local", RedisFailureMode::local},
-                                                                       {"closed", RedisFailureMode::closed},
-                                                                       {"open", RedisFailureMode::open}})
+            .choice<RedisFailureMode>("RATE_LIMIT_REDIS_FAILURE_MODE",
+                                      {{"local", RedisFailureMode::local},
+                                       {"closed", RedisFailureMode::closed},
+                                       {"open", RedisFailureMode::open}})
             .value_or(config.rate_limit_redis_failure_mode);
 }
 
 void read_smtp(Reader& reader, Config& config) {
     config.smtp_host = reader.non_empty("SMTP_HOST");
     if (reader.get("SMTP_PORT") != nullptr) {
-        config.smtp_port =
-            static_cast<int>(reader.integer("SMTP_PORT", 0, 0, 65535, "an integer between 0 and 65535"));
+        config.smtp_port = static_cast<int>(
+            reader.integer("SMTP_PORT", 0, 0, 65535, "an integer between 0 and 65535"));
     }
     config.smtp_secure = reader.boolean("SMTP_SECURE", false);
     config.smtp_user = reader.non_empty("SMTP_USER");
@@ -220,11 +226,12 @@ struct Pending {
 
 void read_metrics(Reader& reader, Config& config, Pending& pending) {
     config.metrics_enabled = reader.boolean("METRICS_ENABLED", false);
-    config.metrics_guard = reader
-                               .choice<MetricsGuard>("METRICS_GUARD", {{"none", MetricsGuard::none},
-                                                                       {"secret", MetricsGuard::secret},
-                                                                       {"cidr", MetricsGuard::cidr}})
-                               .value_or(MetricsGuard::none);
+    config.metrics_guard =
+        reader
+            .choice<MetricsGuard>("METRICS_GUARD", {{"none", MetricsGuard::none},
+                                                    {"secret", MetricsGuard::secret},
+                                                    {"cidr", MetricsGuard::cidr}})
+            .value_or(MetricsGuard::none);
     if (const std::string* secret = reader.get("METRICS_GUARD_SECRET")) {
         if (const auto trimmed = trim(*secret); !trimmed.empty()) {
             config.metrics_guard_secret = std::string(trimmed);
@@ -241,7 +248,9 @@ void read_http(Reader& reader, Config& config) {
         config.port = static_cast<std::uint16_t>(
             reader.integer("PORT", config.port, 0, 65535, "an integer between 0 and 65535"));
     }
-    config.cors_origins = parse_list(reader.get("CORS_ORIGINS") ? *reader.get("CORS_ORIGINS") : "");
+    if (const std::string* origins = reader.get("CORS_ORIGINS")) {
+        config.cors_origins = parse_list(*origins);
+    }
     if (const std::string* raw = reader.get("TRUST_PROXY")) {
         std::string error;
         if (auto trust = util::parse_trust_proxy(*raw, error)) {
@@ -250,24 +259,25 @@ void read_http(Reader& reader, Config& config) {
             reader.problem("TRUST_PROXY", std::move(error));
         }
     }
-    // body-parser falls back to 100kb for an empty limit; anything unparsable is refused here
-    // instead of silently removing the limit as the reference does.
-    if (const std::string* raw = reader.get("REQUEST_BODY_LIMIT"); raw != nullptr && !trim(*raw).empty()) {
+    // body-parser falls back to the default 100kb for an empty limit; anything unparsable is
+    // refused here instead of silently removing the limit as the reference does.
+    if (const std::string* raw = reader.get("REQUEST_BODY_LIMIT");
+        raw != nullptr && !trim(*raw).empty()) {
         if (const auto bytes = parse_byte_size(*raw)) {
             config.request_body_limit = static_cast<std::size_t>(*bytes);
         } else {
             reader.problem("REQUEST_BODY_LIMIT",
                            "REQUEST_BODY_LIMIT must be a byte size such as \"100kb\" or \"1mb\"");
         }
-    } else {
-        config.request_body_limit = kDefaultBodyLimit;
     }
-    config.http_request_timeout = reader.positive_ms("HTTP_SERVER_REQUEST_TIMEOUT_MS", config.http_request_timeout);
-    config.http_headers_timeout = reader.positive_ms("HTTP_SERVER_HEADERS_TIMEOUT_MS", config.http_headers_timeout);
+    config.http_request_timeout =
+        reader.positive_ms("HTTP_SERVER_REQUEST_TIMEOUT_MS", config.http_request_timeout);
+    config.http_headers_timeout =
+        reader.positive_ms("HTTP_SERVER_HEADERS_TIMEOUT_MS", config.http_headers_timeout);
     config.http_keepalive_timeout =
         reader.positive_ms("HTTP_SERVER_KEEPALIVE_TIMEOUT_MS", config.http_keepalive_timeout);
-    config.shutdown_delay = std::chrono::milliseconds(
-        reader.non_negative_int("SHUTDOWN_DELAY_MS", static_cast<int>(config.shutdown_delay.count())));
+    config.shutdown_delay = std::chrono::milliseconds(reader.non_negative_int(
+        "SHUTDOWN_DELAY_MS", static_cast<int>(config.shutdown_delay.count())));
     config.shutdown_timeout = reader.positive_ms("SHUTDOWN_TIMEOUT_MS", config.shutdown_timeout);
     const std::string* compression = reader.get("RESPONSE_COMPRESSION_ENABLED");
     config.response_compression_enabled =
@@ -280,23 +290,28 @@ void read_http(Reader& reader, Config& config) {
 void read_auth(Reader& reader, Config& config) {
     config.jwt_access_expiry = reader.duration("JWT_ACCESS_EXPIRY", config.jwt_access_expiry);
     config.jwt_refresh_expiry = reader.duration("JWT_REFRESH_EXPIRY", config.jwt_refresh_expiry);
-    config.auth_email_verification_required = reader.boolean("AUTH_EMAIL_VERIFICATION_REQUIRED", false);
-    config.auth_email_verification_ttl_minutes =
-        reader.positive_int("AUTH_EMAIL_VERIFICATION_TTL_MINUTES", config.auth_email_verification_ttl_minutes);
-    config.auth_password_reset_ttl_minutes =
-        reader.positive_int("AUTH_PASSWORD_RESET_TTL_MINUTES", config.auth_password_reset_ttl_minutes);
-    config.auth_login_max_attempts = reader.positive_int("AUTH_LOGIN_MAX_ATTEMPTS", config.auth_login_max_attempts);
+    config.auth_email_verification_required =
+        reader.boolean("AUTH_EMAIL_VERIFICATION_REQUIRED", false);
+    config.auth_email_verification_ttl_minutes = reader.positive_int(
+        "AUTH_EMAIL_VERIFICATION_TTL_MINUTES", config.auth_email_verification_ttl_minutes);
+    config.auth_password_reset_ttl_minutes = reader.positive_int(
+        "AUTH_PASSWORD_RESET_TTL_MINUTES", config.auth_password_reset_ttl_minutes);
+    config.auth_login_max_attempts =
+        reader.positive_int("AUTH_LOGIN_MAX_ATTEMPTS", config.auth_login_max_attempts);
     config.auth_login_lockout_minutes =
         reader.positive_int("AUTH_LOGIN_LOCKOUT_MINUTES", config.auth_login_lockout_minutes);
-    config.auth_login_attempt_window_minutes =
-        reader.positive_int("AUTH_LOGIN_ATTEMPT_WINDOW_MINUTES", config.auth_login_attempt_window_minutes);
-    config.auth_argon2_memory_kib = static_cast<std::uint32_t>(reader.integer(
-        "AUTH_ARGON2_MEMORY_KIB", config.auth_argon2_memory_kib, 8192, UINT32_MAX, "an integer >= 8192"));
-    config.auth_argon2_iterations = static_cast<std::uint32_t>(reader.integer(
-        "AUTH_ARGON2_ITERATIONS", config.auth_argon2_iterations, 1, UINT32_MAX, "a positive integer"));
-    config.session_cleanup_interval_minutes =
-        reader.positive_int("SESSION_CLEANUP_INTERVAL_MINUTES", config.session_cleanup_interval_minutes);
-    config.database_pool_size = reader.positive_int("DATABASE_POOL_SIZE", config.database_pool_size);
+    config.auth_login_attempt_window_minutes = reader.positive_int(
+        "AUTH_LOGIN_ATTEMPT_WINDOW_MINUTES", config.auth_login_attempt_window_minutes);
+    config.auth_argon2_memory_kib = static_cast<std::uint32_t>(
+        reader.integer("AUTH_ARGON2_MEMORY_KIB", config.auth_argon2_memory_kib, 8192, UINT32_MAX,
+                       "an integer >= 8192"));
+    config.auth_argon2_iterations = static_cast<std::uint32_t>(
+        reader.integer("AUTH_ARGON2_ITERATIONS", config.auth_argon2_iterations, 1, UINT32_MAX,
+                       "a positive integer"));
+    config.session_cleanup_interval_minutes = reader.positive_int(
+        "SESSION_CLEANUP_INTERVAL_MINUTES", config.session_cleanup_interval_minutes);
+    config.database_pool_size =
+        reader.positive_int("DATABASE_POOL_SIZE", config.database_pool_size);
     config.database_statement_timeout =
         reader.positive_ms("DATABASE_STATEMENT_TIMEOUT_MS", config.database_statement_timeout);
 }
@@ -310,7 +325,8 @@ void check_combinations(Config& config, const Pending& pending, LoadResult& resu
     Problems& problems = result.problems;
     const bool secret_guard = config.metrics_guard == MetricsGuard::secret;
     if (secret_guard && !pending.guard_secret_given) {
-        add(problems, "METRICS_GUARD_SECRET", "METRICS_GUARD_SECRET is required when METRICS_GUARD=secret");
+        add(problems, "METRICS_GUARD_SECRET",
+            "METRICS_GUARD_SECRET is required when METRICS_GUARD=secret");
     }
     if (!secret_guard && pending.guard_secret_given) {
         add(problems, "METRICS_GUARD_SECRET",
@@ -318,7 +334,8 @@ void check_combinations(Config& config, const Pending& pending, LoadResult& resu
     }
     if (config.metrics_guard == MetricsGuard::cidr) {
         if (pending.allowlist.empty()) {
-            add(problems, "METRICS_GUARD_ALLOWLIST", "Provide at least one CIDR when METRICS_GUARD=cidr");
+            add(problems, "METRICS_GUARD_ALLOWLIST",
+                "Provide at least one CIDR when METRICS_GUARD=cidr");
         }
         std::string invalid;
         for (const auto& entry : pending.allowlist) {
@@ -343,7 +360,8 @@ void check_combinations(Config& config, const Pending& pending, LoadResult& resu
             "METRICS_GUARD must be secret or cidr when METRICS_ENABLED=true in production");
     }
     if (config.cors_origins.empty()) {
-        add(problems, "CORS_ORIGINS", "Set CORS_ORIGINS with at least one allowed origin in production");
+        add(problems, "CORS_ORIGINS",
+            "Set CORS_ORIGINS with at least one allowed origin in production");
     }
     if (!config.rate_limit_redis_url) {
         add(problems, "RATE_LIMIT_REDIS_URL", "RATE_LIMIT_REDIS_URL is required in production");
@@ -355,8 +373,8 @@ void check_combinations(Config& config, const Pending& pending, LoadResult& resu
                 "SMTP_PORT and SMTP_FROM); nobody could verify an account");
         } else {
             result.warnings.emplace_back(
-                "SMTP is not configured (SMTP_HOST, SMTP_PORT, SMTP_FROM) in production: emails are "
-                "logged, not sent");
+                "SMTP is not configured (SMTP_HOST, SMTP_PORT, SMTP_FROM) in production: "
+                "emails are logged, not sent");
         }
     }
 }

@@ -37,7 +37,8 @@ std::string expand_escapes(std::string_view value) {
     std::string out;
     out.reserve(value.size());
     for (std::size_t i = 0; i < value.size(); ++i) {
-        if (value[i] == '\\' && i + 1 < value.size() && (value[i + 1] == 'n' || value[i + 1] == 'r')) {
+        if (value[i] == '\\' && i + 1 < value.size() &&
+            (value[i + 1] == 'n' || value[i + 1] == 'r')) {
             out += value[i + 1] == 'n' ? '\n' : '\r';
             ++i;
         } else {
@@ -47,7 +48,8 @@ std::string expand_escapes(std::string_view value) {
     return out;
 }
 
-// Position of the quote closing the one at `open` (a backslash escapes the quote character), or npos.
+// Position of the quote closing the one at `open` (a backslash escapes the quote character), or
+// npos.
 std::size_t closing_quote(std::string_view text, std::size_t open) {
     const char quote = text[open];
     for (std::size_t i = open + 1; i < text.size(); ++i) {

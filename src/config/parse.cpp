@@ -1,7 +1,6 @@
 // Value grammars of the configuration; see parse.hpp for each rule and its source.
 #include "config/parse.hpp"
 
-#include <algorithm>
 #include <array>
 #include <boost/url/parse.hpp>
 #include <cmath>
@@ -14,47 +13,43 @@ namespace portcullis::config {
 namespace {
 
 constexpr double kMaxSafeInteger = 9007199254740991.0;  // 2^53 - 1, JS Number.MAX_SAFE_INTEGER
-constexpr std::size_t kMaxDurationLength = 100;          // the `ms` package refuses longer strings
+constexpr std::size_t kMaxDurationLength = 100;         // the `ms` package refuses longer strings
 constexpr double kMsPerDay = 86'400'000.0;
-
-struct Unit {
-    std::string_view name;
-    double multiplier;  // milliseconds or bytes
-};
 
 constexpr double kMsPerYear = 365.25 * kMsPerDay;
 
-constexpr std::array<Unit, 31> kDurationUnits = {{
-    {"milliseconds", 1},     {"millisecond", 1},     {"msecs", 1},          {"msec", 1},
-    {"ms", 1},               {"seconds", 1000},      {"second", 1000},      {"secs", 1000},
-    {"sec", 1000},           {"s", 1000},            {"minutes", 60'000},   {"minute", 60'000},
-    {"mins", 60'000},        {"min", 60'000},        {"m", 60'000},         {"hours", 3'600'000},
-    {"hour", 3'600'000},     {"hrs", 3'600'000},     {"hr", 3'600'000},     {"h", 3'600'000},
-    {"days", kMsPerDay},     {"day", kMsPerDay},     {"d", kMsPerDay},      {"weeks", 7 * kMsPerDay},
-    {"week", 7 * kMsPerDay}, {"w", 7 * kMsPerDay},   {"years", kMsPerYear}, {"year", kMsPerYear},
-    {"yrs", kMsPerYear},     {"yr", kMsPerYear},     {"y", kMsPerYear},
+// Every spelling of one unit (unused slots empty) and its size in milliseconds or bytes.
+struct Unit {
+    std::array<std::string_view, 5> names;
+    double multiplier;
+};
+
+// clang-format off
+constexpr std::array<Unit, 7> kDurationUnits = {{
+    {{"ms", "msec", "msecs", "millisecond", "milliseconds"}, 1},
+    {{"s", "sec", "secs", "second", "seconds"}, 1000},
+    {{"m", "min", "mins", "minute", "minutes"}, 60'000},
+    {{"h", "hr", "hrs", "hour", "hours"}, 3'600'000},
+    {{"d", "day", "days"}, kMsPerDay},
+    {{"w", "week", "weeks"}, 7 * kMsPerDay},
+    {{"y", "yr", "yrs", "year", "years"}, kMsPerYear},
 }};
 
 constexpr std::array<Unit, 6> kSizeUnits = {{
-    {"b", 1},
-    {"kb", 1024.0},
-    {"mb", 1024.0 * 1024},
-    {"gb", 1024.0 * 1024 * 1024},
-    {"tb", 1024.0 * 1024 * 1024 * 1024},
-    {"pb", 1024.0 * 1024 * 1024 * 1024 * 1024},
+    {{"b"}, 1},
+    {{"kb"}, 1024.0},
+    {{"mb"}, 1024.0 * 1024},
+    {{"gb"}, 1024.0 * 1024 * 1024},
+    {{"tb"}, 1024.0 * 1024 * 1024 * 1024},
+    {{"pb"}, 1024.0 * 1024 * 1024 * 1024 * 1024},
 }};
+// clang-format on
 
-bool is_digit(char c) {
-    return c >= '0' && c <= '9';
-}
+bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
-bool is_alpha(char c) {
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
-}
+bool is_alpha(char c) { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'); }
 
-bool is_alnum(char c) {
-    return is_digit(c) || is_alpha(c);
-}
+bool is_alnum(char c) { return is_digit(c) || is_alpha(c); }
 
 std::string ascii_lower(std::string_view text) {
     std::string out(text);
@@ -78,8 +73,10 @@ template <std::size_t N>
 std::optional<double> find_unit(std::string_view unit, const std::array<Unit, N>& table) {
     const std::string lower = ascii_lower(unit);
     for (const auto& entry : table) {
-        if (entry.name == lower) {
-            return entry.multiplier;
+        for (const auto name : entry.names) {
+            if (!name.empty() && name == lower) {
+                return entry.multiplier;
+            }
         }
     }
     return std::nullopt;
@@ -138,13 +135,9 @@ bool is_display_name(std::string_view name) {
 
 }  // namespace
 
-std::string_view trim(std::string_view text) {
-    return util::trim_js(text);
-}
+std::string_view trim(std::string_view text) { return util::trim_js(text); }
 
-std::optional<double> parse_number(std::string_view text) {
-    return util::parse_js_number(text);
-}
+std::optional<double> parse_number(std::string_view text) { return util::parse_js_number(text); }
 
 std::optional<std::int64_t> parse_integer(std::string_view text) {
     const auto number = parse_number(text);
@@ -154,9 +147,7 @@ std::optional<std::int64_t> parse_integer(std::string_view text) {
     return static_cast<std::int64_t>(*number);
 }
 
-bool parse_boolean(std::string_view text) {
-    return ascii_lower(trim(text)) == "true";
-}
+bool parse_boolean(std::string_view text) { return ascii_lower(trim(text)) == "true"; }
 
 std::vector<std::string> parse_list(std::string_view text) {
     std::vector<std::string> entries;
@@ -243,7 +234,8 @@ std::optional<std::chrono::milliseconds> parse_positive_duration(std::string_vie
     const std::string prefix(name);
     switch (parsed.problem) {
         case DurationProblem::bare_number:
-            error = prefix + " must include a unit (e.g. \"900s\" or \"15m\"); a bare number is ambiguous";
+            error = prefix +
+                    " must include a unit (e.g. \"900s\" or \"15m\"); a bare number is ambiguous";
             return std::nullopt;
         case DurationProblem::unparsable:
             error = prefix + " must be a duration such as \"15m\", \"12h\" or \"7d\"";
@@ -310,27 +302,41 @@ bool is_valid_sender(std::string_view text) {
            is_display_name(text.substr(0, open));
 }
 
+bool is_valid_url(std::string_view text) {
+    const auto parsed = boost::urls::parse_uri(text);
+    if (!parsed) {
+        return false;
+    }
+    const auto path = parsed->encoded_path();
+    return !parsed->has_authority() || path.empty() || path.starts_with('/');
+}
+
 std::string mask_url_password(std::string_view url) {
-    if (const auto parsed = boost::urls::parse_uri(url)) {
-        if (!parsed->has_password()) {
-            return std::string(url);
+    const auto last_at = url.rfind('@');
+    if (last_at == std::string_view::npos) {
+        return std::string(url);
+    }
+    // Trust the parse only when its userinfo ends at the last `@`; any later `@` hints at a
+    // password with an unencoded `#`, `?` or `/` that the parser cut short.
+    if (const auto parsed = boost::urls::parse_uri(url); parsed && is_valid_url(url)) {
+        const auto userinfo = parsed->encoded_userinfo();
+        const auto userinfo_end =
+            static_cast<std::size_t>(userinfo.data() - url.data()) + userinfo.size();
+        if (parsed->has_userinfo() && userinfo_end == last_at) {
+            if (!parsed->has_password()) {
+                return std::string(url);
+            }
+            const auto password = parsed->encoded_password();
+            const auto offset = static_cast<std::size_t>(password.data() - url.data());
+            return std::string(url.substr(0, offset)) + "***" + std::string(url.substr(last_at));
         }
-        const auto password = parsed->encoded_password();
-        const auto offset = static_cast<std::size_t>(password.data() - url.data());
-        // An `@` further on suggests a password with an unencoded `#`, `?` or `/` that the parser
-        // cut short: mask up to it too.
-        const auto last_at = url.rfind('@');
-        const std::size_t end =
-            std::max(offset + password.size(), last_at == std::string_view::npos ? 0 : last_at);
-        return std::string(url.substr(0, offset)) + "***" + std::string(url.substr(end));
     }
     const auto scheme_end = url.find("://");
     const std::size_t start = scheme_end == std::string_view::npos ? 0 : scheme_end + 3;
-    const auto at = url.rfind('@');
-    if (at == std::string_view::npos || at < start) {
+    if (last_at < start) {
         return std::string(url);
     }
-    return std::string(url.substr(0, start)) + "***" + std::string(url.substr(at));
+    return std::string(url.substr(0, start)) + "***" + std::string(url.substr(last_at));
 }
 
 std::size_t utf16_length(std::string_view text) {
@@ -339,7 +345,8 @@ std::size_t utf16_length(std::string_view text) {
     while (i < text.size()) {
         const auto lead = static_cast<unsigned char>(text[i]);
         const std::size_t length = lead < 0x80 ? 1 : lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : 2;
-        bool well_formed = lead < 0x80 || (lead >= 0xc2 && lead <= 0xf4 && i + length <= text.size());
+        bool well_formed =
+            lead < 0x80 || (lead >= 0xc2 && lead <= 0xf4 && i + length <= text.size());
         for (std::size_t k = 1; well_formed && k < length; ++k) {
             well_formed = (static_cast<unsigned char>(text[i + k]) & 0xc0U) == 0x80;
         }

@@ -40,33 +40,40 @@ struct ParsedDuration {
     DurationProblem problem = DurationProblem::none;
 };
 
-// The `ms` timespan grammar of contract 5.2: optional `-`, a decimal number, optional spaces, a unit
-// (ms/msec(s)/millisecond(s), s/sec(s)/second(s), m/min(s)/minute(s), h/hr(s)/hour(s), d/day(s),
-// w/week(s), y/yr(s)/year(s); a year is 365.25 days), case-insensitive, at most 100 characters, no
-// surrounding white space. A number without a unit is reported as bare_number (decisions B.14).
+// The `ms` timespan grammar of contract 5.2: optional `-`, a decimal number, optional spaces, a
+// unit (ms/msec(s)/millisecond(s), s/sec(s)/second(s), m/min(s)/minute(s), h/hr(s)/hour(s),
+// d/day(s), w/week(s), y/yr(s)/year(s); a year is 365.25 days), case-insensitive, at most 100
+// characters, no surrounding white space. A number without a unit is reported as bare_number
+// (decisions B.14).
 ParsedDuration parse_duration(std::string_view text);
 
 // A token lifetime or other duration that must be positive: whole milliseconds (fractions floored,
-// which keeps exp - iat = floor(ms / 1000)). On failure returns nullopt and sets `error` to a message
-// naming `name` (a bare number, an unparsable value, zero or less, or too large).
+// which keeps exp - iat = floor(ms / 1000)). On failure returns nullopt and sets `error` to a
+// message naming `name` (a bare number, an unparsable value, zero or less, or too large).
 std::optional<std::chrono::milliseconds> parse_positive_duration(std::string_view name,
                                                                  std::string_view text,
                                                                  std::string& error);
 
-// The e-mail rule of contract 4.1 (ASCII only), equal to
-// /^(?!\.)(?!.*\.\.)([A-Za-z0-9_'+\-\.]*)[A-Za-z0-9_+-]@([A-Za-z0-9][A-Za-z0-9\-]*\.)+[A-Za-z]{2,}$/
+// The e-mail rule of contract 4.1 (ASCII only), equal to the regular expression
+// ^(?!\.)(?!.*\.\.)([A-Za-z0-9_'+\-\.]*)[A-Za-z0-9_+-]@([A-Za-z0-9][A-Za-z0-9\-]*\.)+[A-Za-z]{2,}$
 bool is_valid_email(std::string_view text);
 
 // SMTP_FROM (decisions B.12): a bare address, or `Display Name <address>` (the name may be empty
 // or double-quoted and holds no control characters, `<` or `>`). No surrounding white space.
 bool is_valid_sender(std::string_view text);
 
-// `url` with the password of its userinfo replaced by `***` (`redis://:***@host:6379`). Masking
-// errs on the safe side: it runs to the last `@` of the text, and when the text is not a valid URL
-// everything between the scheme and the last `@` is masked, so a mis-encoded password never leaks.
+// An absolute URI (scheme required) by Boost.URL's parse_uri, plus the RFC 3986 rule Boost 1.81
+// misses: after an authority the path is empty or starts with `/` (so `redis://host:port` is
+// refused).
+bool is_valid_url(std::string_view text);
+
+// `url` with the password of its userinfo replaced by `***` (`redis://:***@host:6379`). When the
+// text is not a valid URL, or an `@` follows the userinfo (a password with an unencoded `#`, `?` or
+// `/`), everything from `://` to the last `@` is masked instead: over-masking beats a leak.
 std::string mask_url_password(std::string_view url);
 
-// Length in UTF-16 code units, as JavaScript's `.length` counts (invalid UTF-8 bytes count one each).
+// Length in UTF-16 code units, as JavaScript's `.length` counts (invalid UTF-8 bytes count one
+// each).
 std::size_t utf16_length(std::string_view text);
 
 }  // namespace portcullis::config

@@ -1,5 +1,5 @@
 // The standard middlewares of design section 3, in the order main.cpp chains them:
-// request id → access log → compression → conditional GET (ETag) → security headers → CORS →
+// access log → request id → compression → conditional GET (ETag) → security headers → CORS →
 // [rate limits] → JSON body → router.
 #pragma once
 

@@ -12,7 +12,6 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/string_body.hpp>
@@ -37,7 +36,11 @@ using asio::ip::tcp;
 
 namespace {
 constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
-constexpr auto kLogFlushInterval = std::chrono::milliseconds(50);
+constexpr auto kHousekeepingInterval = std::chrono::milliseconds(50);
+// Deadlines are enforced by a sweep (as Node's server does), not a timer per operation: no
+// timer work on the request path, at the cost of this much lateness.
+constexpr int kSweepEveryTicks = 4;
+using Clock = std::chrono::steady_clock;
 
 // `Date` header text, recomputed at most once per second per thread.
 std::string_view cached_http_date() {
@@ -66,15 +69,19 @@ std::string node_style_address(const tcp::endpoint& endpoint) {
 }
 
 struct ConnectionState {
-    beast::tcp_stream* stream = nullptr;
+    explicit ConnectionState(tcp::socket s) : socket(std::move(s)) {}
+    tcp::socket socket;
+    Clock::time_point deadline = Clock::time_point::max();
+    bool timed_out = false;
     bool idle = true;
+
+    void expires_after(std::chrono::milliseconds d) {
+        deadline = Clock::now() + d;
+        timed_out = false;
+    }
+    void expires_never() { deadline = Clock::time_point::max(); }
 };
 
-// A response the connection writes without the pipeline (the request never became one).
-Response bare_error(int status, std::string_view message) {
-    Response response = Response::error(status, message);
-    return response;
-}
 }  // namespace
 
 struct Server::Impl {
@@ -126,18 +133,32 @@ struct Server::Impl {
         }
     }
 
-    asio::awaitable<void> flush_logs_loop(Worker& worker) {
+    // Flushes this thread's log buffer and enforces connection deadlines.
+    asio::awaitable<void> housekeeping_loop(Worker& worker) {
         asio::steady_timer timer(worker.ioc);
-        for (;;) {
-            timer.expires_after(kLogFlushInterval);
+        for (int tick = 0;; ++tick) {
+            timer.expires_after(kHousekeepingInterval);
             auto [ec] = co_await timer.async_wait(kUseTuple);
             logger.flush_thread_buffer();
             if (ec) co_return;
+            if (tick % kSweepEveryTicks == 0) sweep_deadlines(worker);
+        }
+    }
+
+    static void sweep_deadlines(Worker& worker) {
+        const auto now = Clock::now();
+        for (auto* connection : worker.connections) {
+            if (connection->deadline <= now) {
+                connection->timed_out = true;
+                connection->deadline = Clock::time_point::max();
+                beast::error_code ignored;
+                connection->socket.cancel(ignored);
+            }
         }
     }
 
     // Serializes `response` and writes it. False when the client is gone.
-    asio::awaitable<bool> write_response(beast::tcp_stream& stream, const Response& response,
+    asio::awaitable<bool> write_response(ConnectionState& connection, const Response& response,
                                          bool head, bool keep_alive) {
         std::string head_text;
         head_text.reserve(1024);
@@ -190,8 +211,9 @@ struct Server::Impl {
         } else if (send_body) {
             buffers.push_back(asio::buffer(response.body));
         }
-        stream.expires_after(options.request_timeout);
-        auto [ec, n] = co_await asio::async_write(stream, buffers, kUseTuple);
+        connection.expires_after(options.request_timeout);
+        auto [ec, n] = co_await asio::async_write(connection.socket, buffers, kUseTuple);
+        connection.expires_never();
         co_return !ec;
     }
 
@@ -218,97 +240,100 @@ struct Server::Impl {
 
     asio::awaitable<void> run_connection(Worker& worker, tcp::socket socket) {
         ++open_connections;
-        beast::tcp_stream stream(std::move(socket));
-        ConnectionState state;
-        state.stream = &stream;
-        worker.connections.push_front(&state);
+        ConnectionState connection(std::move(socket));
+        worker.connections.push_front(&connection);
         const auto registration = worker.connections.begin();
 
         try {
-            co_await serve(worker, stream, state);
+            co_await serve(worker, connection);
         } catch (const std::exception& e) {
             logger.log(observability::Level::error, "Connection error",
                        observability::LogFields().error("Error", e.what()));
         }
         beast::error_code ignored;
-        stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
-        stream.socket().close(ignored);
+        connection.socket.shutdown(tcp::socket::shutdown_send, ignored);
+        connection.socket.close(ignored);
         worker.connections.erase(registration);
         --open_connections;
     }
 
-    asio::awaitable<void> serve(Worker& worker, beast::tcp_stream& stream, ConnectionState& state) {
+    // Answers a request that never reached the pipeline, then the connection closes.
+    asio::awaitable<void> reject(ConnectionState& connection, int status, std::string_view message) {
+        co_await write_response(connection, Response::error(status, message), false, false);
+    }
+
+    asio::awaitable<void> serve(Worker& worker, ConnectionState& connection) {
         beast::error_code endpoint_ec;
-        const auto peer = stream.socket().remote_endpoint(endpoint_ec);
+        const auto peer = connection.socket.remote_endpoint(endpoint_ec);
         if (endpoint_ec) co_return;
-        stream.socket().set_option(tcp::no_delay(true), endpoint_ec);
+        connection.socket.set_option(tcp::no_delay(true), endpoint_ec);
         const std::string remote_address = node_style_address(peer);
         const std::uint16_t remote_port = peer.port();
-        const auto header_deadline = std::min(options.headers_timeout, options.request_timeout);
+        const auto header_timeout = std::min(options.headers_timeout, options.request_timeout);
 
         beast::flat_buffer buffer;
         bool first = true;
         for (;;) {
             if (buffer.size() == 0) {
                 // Idle: waiting for the next request. Shutdown cancels connections in this state.
-                state.idle = true;
+                connection.idle = true;
                 if (worker.closing) co_return;
-                stream.expires_after(first ? header_deadline : options.keepalive_timeout);
-                auto [ec, n] = co_await stream.async_read_some(buffer.prepare(8192), kUseTuple);
-                if (ec) co_return;
+                connection.expires_after(first ? header_timeout : options.keepalive_timeout);
+                auto [ec, n] =
+                    co_await connection.socket.async_read_some(buffer.prepare(8192), kUseTuple);
+                if (ec) co_return;  // closed, idle timeout or shutdown: close silently
                 buffer.commit(n);
             }
-            state.idle = false;
-            const auto start = std::chrono::steady_clock::now();
+            connection.idle = false;
+            const auto start = Clock::now();
+            connection.deadline = start + header_timeout;
 
             bhttp::request_parser<bhttp::string_body> parser;
             parser.header_limit(static_cast<std::uint32_t>(options.header_limit));
             parser.body_limit(options.body_limit);
-            stream.expires_after(header_deadline);
             auto [header_ec, header_bytes] =
-                co_await bhttp::async_read_header(stream, buffer, parser, kUseTuple);
+                co_await bhttp::async_read_header(connection.socket, buffer, parser, kUseTuple);
             bool body_too_large = header_ec == bhttp::error::body_limit;
             if (header_ec && !body_too_large) {
-                if (header_ec == bhttp::error::header_limit) {
-                    co_await write_response(stream, bare_error(431, "Request Header Fields Too Large"),
-                                            false, false);
-                } else if (header_ec == beast::error::timeout) {
-                    co_await write_response(stream, bare_error(408, "Request Timeout"), false, false);
+                if (connection.timed_out) {
+                    co_await reject(connection, 408, "Request Timeout");
+                } else if (header_ec == bhttp::error::header_limit) {
+                    co_await reject(connection, 431, "Request Header Fields Too Large");
                 } else if (header_ec != bhttp::error::end_of_stream &&
                            header_ec != asio::error::eof &&
                            header_ec != asio::error::connection_reset &&
                            header_ec != asio::error::operation_aborted) {
-                    co_await write_response(stream, bare_error(400, "Bad Request"), false, false);
+                    co_await reject(connection, 400, "Bad Request");
                 }
                 co_return;
             }
 
             if (!body_too_large && !parser.is_done()) {
                 if (util::iequals(parser.get()[bhttp::field::expect], "100-continue")) {
-                    stream.expires_after(options.request_timeout);
                     auto [ec, n] = co_await asio::async_write(
-                        stream, asio::buffer(std::string_view("HTTP/1.1 100 Continue\r\n\r\n")),
+                        connection.socket,
+                        asio::buffer(std::string_view("HTTP/1.1 100 Continue\r\n\r\n")),
                         kUseTuple);
                     if (ec) co_return;
                 }
-                stream.expires_at(std::chrono::steady_clock::now() + options.request_timeout -
-                                  (std::chrono::steady_clock::now() - start));
+                connection.deadline = start + options.request_timeout;
                 auto [body_ec, body_bytes] =
-                    co_await bhttp::async_read(stream, buffer, parser, kUseTuple);
+                    co_await bhttp::async_read(connection.socket, buffer, parser, kUseTuple);
                 if (body_ec == bhttp::error::body_limit) {
                     body_too_large = true;
-                } else if (body_ec == beast::error::timeout) {
-                    co_await write_response(stream, bare_error(408, "Request Timeout"), false, false);
-                    co_return;
                 } else if (body_ec) {
-                    if (body_ec != bhttp::error::partial_message && body_ec != asio::error::eof &&
-                        body_ec != asio::error::connection_reset) {
-                        co_await write_response(stream, bare_error(400, "Bad Request"), false, false);
+                    if (connection.timed_out) {
+                        co_await reject(connection, 408, "Request Timeout");
+                    } else if (body_ec != bhttp::error::partial_message &&
+                               body_ec != asio::error::eof &&
+                               body_ec != asio::error::connection_reset &&
+                               body_ec != asio::error::operation_aborted) {
+                        co_await reject(connection, 400, "Bad Request");
                     }
                     co_return;
                 }
             }
-            stream.expires_never();
+            connection.expires_never();
 
             const bool client_keep_alive = parser.get().keep_alive();
             Request request = make_request(parser, remote_address, remote_port, start);
@@ -317,8 +342,8 @@ struct Server::Impl {
 
             // An unread body leaves the stream unusable; shutdown closes after this response.
             const bool keep_alive = client_keep_alive && !body_too_large && !worker.closing;
-            const bool written = co_await write_response(stream, response, request.is_head(),
-                                                         keep_alive);
+            const bool written =
+                co_await write_response(connection, response, request.is_head(), keep_alive);
             if (!written || !keep_alive) co_return;
             first = false;
         }
@@ -331,7 +356,8 @@ struct Server::Impl {
             worker.acceptor->close(ignored);
         }
         for (auto* connection : worker.connections) {
-            if (connection->idle) connection->stream->cancel();
+            beast::error_code ignored;
+            if (connection->idle) connection->socket.cancel(ignored);
         }
     }
 };
@@ -359,7 +385,7 @@ void Server::start() {
     for (auto& w : impl_->workers) {
         Impl::Worker& worker = *w;
         asio::co_spawn(worker.ioc, impl_->accept_loop(worker), asio::detached);
-        asio::co_spawn(worker.ioc, impl_->flush_logs_loop(worker), asio::detached);
+        asio::co_spawn(worker.ioc, impl_->housekeeping_loop(worker), asio::detached);
         worker.thread = std::thread([this, &worker] {
             impl_->logger.buffer_this_thread();
             worker.ioc.run();

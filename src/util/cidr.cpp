@@ -67,7 +67,8 @@ std::optional<Cidr> make_cidr(const IpAddress& address, int prefix) {
     const auto whole = static_cast<std::size_t>(range.prefix / 8);
     const int rest = range.prefix % 8;
     for (std::size_t i = whole; i < range.network.bytes.size(); ++i) {
-        const std::uint8_t keep = (i == whole && rest != 0) ? high_bits_mask(rest) : std::uint8_t{0};
+        const std::uint8_t keep =
+            (i == whole && rest != 0) ? high_bits_mask(rest) : std::uint8_t{0};
         range.network.bytes[i] = static_cast<std::uint8_t>(range.network.bytes[i] & keep);
     }
     return range;
@@ -86,9 +87,7 @@ std::optional<Cidr> parse_cidr(std::string_view text) {
     return make_cidr(*address, *prefix);
 }
 
-Cidr host_range(const IpAddress& address) {
-    return *make_cidr(address, address.v6 ? 128 : 32);
-}
+Cidr host_range(const IpAddress& address) { return *make_cidr(address, address.v6 ? 128 : 32); }
 
 bool contains(const Cidr& range, const IpAddress& address) {
     IpAddress candidate = unmap_ipv4(address);

@@ -17,9 +17,7 @@ constexpr std::array<std::string_view, 16> kUnicodeSpaces = {
 };
 constexpr std::array<std::string_view, 3> kMoreUnicodeSpaces = {"\u205f", "\u3000", "\ufeff"};
 
-bool is_ascii_space(char c) {
-    return c == ' ' || (c >= '\t' && c <= '\r');
-}
+bool is_ascii_space(char c) { return c == ' ' || (c >= '\t' && c <= '\r'); }
 
 // Byte length of the white-space character at the front (or back) of `text`, 0 if none.
 std::size_t space_length(std::string_view text, bool at_back) {
@@ -74,7 +72,8 @@ std::optional<double> parse_prefixed_integer(std::string_view text, int base) {
     return std::isfinite(value) ? std::optional<double>(value) : std::nullopt;
 }
 
-// JS StrDecimalLiteral without Infinity: [+-] digits [. digits] [e [+-] digits], or [+-] . digits ...
+// JS StrDecimalLiteral without Infinity: [+-] digits [. digits] [e [+-] digits], or [+-] . digits
+// ...
 bool is_decimal_literal(std::string_view text) {
     std::size_t i = 0;
     auto digits = [&] {

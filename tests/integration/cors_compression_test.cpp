@@ -49,7 +49,9 @@ TEST(Cors, ProductionAllowlistAllowsListedOriginsOnly) {
         EXPECT_FALSE(denied.has_header("access-control-allow-credentials"));
         EXPECT_EQ(denied.header("x-frame-options"), "SAMEORIGIN");
         EXPECT_TRUE(denied.has_header("x-request-id"));
-        if (auto vary = denied.header("vary")) EXPECT_THAT(*vary, ::testing::Not(HasSubstr("Origin")));
+        if (auto vary = denied.header("vary")) {
+            EXPECT_THAT(*vary, ::testing::Not(HasSubstr("Origin")));
+        }
     }
     const auto denied_options = fetch(server.port(), Request{"OPTIONS", "/auth/login",
                                                              {{"Origin", "https://evil.example"}},

@@ -3,6 +3,9 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <boost/json/serialize.hpp>
+#include <signal.h>
+
 #include "http_client.hpp"
 #include "server_process.hpp"
 

@@ -33,7 +33,7 @@ std::optional<std::string> HttpResponse::header(std::string_view name) const {
 std::size_t HttpResponse::header_count(std::string_view name) const {
     const auto wanted = lower(name);
     std::size_t count = 0;
-    for (const auto& [n, v] : headers) count += n == wanted ? 1 : 0;
+    for (const auto& [n, v] : headers) count += n == wanted ? 1u : 0u;
     return count;
 }
 

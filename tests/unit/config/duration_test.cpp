@@ -18,9 +18,7 @@ double ms(std::string_view text) {
     return parsed.milliseconds;
 }
 
-DurationProblem problem(std::string_view text) {
-    return parse_duration(text).problem;
-}
+DurationProblem problem(std::string_view text) { return parse_duration(text).problem; }
 
 TEST(ConfigDuration, ReferenceVectorsGiveTheStatedLifetime) {
     std::ifstream file(std::string(PORTCULLIS_VECTORS_DIR) + "/jwt.json");
@@ -37,8 +35,8 @@ TEST(ConfigDuration, ReferenceVectorsGiveTheStatedLifetime) {
         ASSERT_TRUE(lifetime) << expires_in << ": " << error;
         // jsonwebtoken: exp = floor(iat + ms / 1000) with a whole-second iat.
         constexpr std::int64_t kIat = 1'700'000'000;
-        const auto exp = static_cast<std::int64_t>(
-            std::floor(static_cast<double>(kIat) + static_cast<double>(lifetime->count()) / 1000.0));
+        const auto exp = static_cast<std::int64_t>(std::floor(
+            static_cast<double>(kIat) + static_cast<double>(lifetime->count()) / 1000.0));
         EXPECT_EQ(exp - kIat, seconds) << expires_in;
     }
 }
@@ -91,9 +89,11 @@ TEST(ConfigDuration, BareNumbersAreReportedApart) {
 }
 
 TEST(ConfigDuration, RefusesEverythingElse) {
-    for (const char* text : {"", " 1h", "1h ", "\t1h", "1\th", "1..5h", "1.h", ".h", "h", "-h",
-                             "1hour s", "1 hours!", "1_000ms", "1e3ms", "+1h", "--1h", "1 h 2 m",
-                             "1hh", "1mo", "1 month", "ms", "1,5h", "0x10s", "one hour", "1\xc2\xa0h"}) {
+    for (const char* text :
+         {"",     " 1h",   "1h ",      "\t1h",      "1\th",     "1..5h",   "1.h",
+          ".h",   "h",     "-h",       "1hour s",   "1 hours!", "1_000ms", "1e3ms",
+          "+1h",  "--1h",  "1 h 2 m",  "1hh",       "1mo",      "1 month", "ms",
+          "1,5h", "0x10s", "one hour", "1\xc2\xa0h"}) {
         EXPECT_EQ(problem(text), DurationProblem::unparsable) << text;
     }
     EXPECT_EQ(problem("1" + std::string(99, ' ') + "h"), DurationProblem::unparsable);  // 101 chars

@@ -76,36 +76,59 @@ TEST(ConfigParse, ByteSizes) {
 }
 
 TEST(ConfigParse, EmailRuleOfContract41) {
-    for (const char* text : {"user@example.com", "first.last+tag@sub.example.co", "o'brien@example.io",
-                             "a_b-c@ex-ample.com", "x@a.bc", "1@2.ab", "UPPER@EXAMPLE.COM",
-                             "a-@example.com", "_@example.com", "+@example.com",
-                             "a@b-.example.com", "a@0-0.example.org"}) {
+    for (const char* text :
+         {"user@example.com", "first.last+tag@sub.example.co", "o'brien@example.io",
+          "a_b-c@ex-ample.com", "x@a.bc", "1@2.ab", "UPPER@EXAMPLE.COM", "a-@example.com",
+          "_@example.com", "+@example.com", "a@b-.example.com", "a@0-0.example.org"}) {
         EXPECT_TRUE(is_valid_email(text)) << text;
     }
-    for (const char* text : {".a@example.com", "a..b@example.com", "a.@example.com", "a'@example.com",
-                             "@example.com", "a@example", "a@example.c", "a@-example.com",
-                             "a@example..com", "a@.example.com", "a@example.com.", "a@example.c0m",
-                             "a b@example.com", " a@example.com", "a@example.com ", "a@@example.com",
-                             "a@b@example.com", "\xc3\xa4@example.com", "a@ex\xc3\xa4mple.com",
-                             "a@example.com\n", "a@sub_domain.com", "a@example.123", "a@b.c.d",
-                             "a\"b@example.com", "", "a@", "plainaddress", "a@example.co..uk",
-                             "a@example.co.", "a@.com"}) {
+    for (const char* text : {".a@example.com",
+                             "a..b@example.com",
+                             "a.@example.com",
+                             "a'@example.com",
+                             "@example.com",
+                             "a@example",
+                             "a@example.c",
+                             "a@-example.com",
+                             "a@example..com",
+                             "a@.example.com",
+                             "a@example.com.",
+                             "a@example.c0m",
+                             "a b@example.com",
+                             " a@example.com",
+                             "a@example.com ",
+                             "a@@example.com",
+                             "a@b@example.com",
+                             "\xc3\xa4@example.com",
+                             "a@ex\xc3\xa4mple.com",
+                             "a@example.com\n",
+                             "a@sub_domain.com",
+                             "a@example.123",
+                             "a@b.c.d",
+                             "a\"b@example.com",
+                             "",
+                             "a@",
+                             "plainaddress",
+                             "a@example.co..uk",
+                             "a@example.co.",
+                             "a@.com"}) {
         EXPECT_FALSE(is_valid_email(text)) << text;
     }
 }
 
 TEST(ConfigParse, SenderAcceptsBareOrDisplayNameForm) {
-    for (const char* text : {"no-reply@example.com", "Portcullis <no-reply@example.com>",
-                             "\"Portcullis Team\" <no-reply@example.com>", "<no-reply@example.com>",
-                             "Portcullis<no-reply@example.com>", "P\xc3\xb6rtcullis <a@example.com>"}) {
+    for (const char* text :
+         {"no-reply@example.com", "Portcullis <no-reply@example.com>",
+          "\"Portcullis Team\" <no-reply@example.com>", "<no-reply@example.com>",
+          "Portcullis<no-reply@example.com>", "P\xc3\xb6rtcullis <a@example.com>"}) {
         EXPECT_TRUE(is_valid_sender(text)) << text;
     }
-    for (const char* text : {"", "Portcullis", "Portcullis <bad>", "Portcullis <a@example.com",
-                             "Portcullis a@example.com>", "Port\r\ncullis <a@example.com>",
-                             "Port<x> <a@example.com>", " Portcullis <a@example.com>",
-                             "Portcullis <a@example.com> ", "Por\"tcullis <a@example.com>",
-                             "Portcullis < a@example.com>", "\"Open <a@example.com>",
-                             "Tab\tName <a@example.com>"}) {
+    for (const char* text :
+         {"", "Portcullis", "Portcullis <bad>", "Portcullis <a@example.com",
+          "Portcullis a@example.com>", "Port\r\ncullis <a@example.com>", "Port<x> <a@example.com>",
+          " Portcullis <a@example.com>", "Portcullis <a@example.com> ",
+          "Por\"tcullis <a@example.com>", "Portcullis < a@example.com>", "\"Open <a@example.com>",
+          "Tab\tName <a@example.com>"}) {
         EXPECT_FALSE(is_valid_sender(text)) << text;
     }
 }
@@ -117,13 +140,31 @@ TEST(ConfigParse, MasksUrlPasswords) {
     EXPECT_EQ(mask_url_password("redis://host:6379"), "redis://host:6379");
     EXPECT_EQ(mask_url_password("redis://user@host"), "redis://user@host");
     EXPECT_EQ(mask_url_password("redis://:@host"), "redis://:***@host");
-    // Malformed or mis-encoded passwords are masked up to the last `@`.
+    // Malformed or mis-encoded passwords (a later `@`) are masked from the scheme to the last `@`.
     EXPECT_EQ(mask_url_password("redis://:pa ss@host:6379"), "redis://***@host:6379");
-    EXPECT_EQ(mask_url_password("redis://:p#ss@host"), "redis://:***@host");
+    EXPECT_EQ(mask_url_password("redis://:p#ss@host"), "redis://***@host");
+    EXPECT_EQ(mask_url_password("redis://:pa#ss@host:6379/0"), "redis://***@host:6379/0");
+    EXPECT_EQ(mask_url_password("redis://:pa?ss@host"), "redis://***@host");
     EXPECT_EQ(mask_url_password("redis://u:p@ss@host"), "redis://***@host");
     EXPECT_EQ(mask_url_password("redis://:p/ss@host"), "redis://***@host");
+    EXPECT_EQ(mask_url_password("redis://user:12#34@host"), "redis://***@host");
+    EXPECT_EQ(mask_url_password("postgresql://u:p@db/app?x=a@b"), "postgresql://***@b");
+    EXPECT_EQ(mask_url_password("user:pass@host"), "***@host");
     EXPECT_EQ(mask_url_password("not a url"), "not a url");
     EXPECT_EQ(mask_url_password(""), "");
+}
+
+TEST(ConfigParse, Urls) {
+    for (const char* text : {"redis://:pass@host:6379/0", "rediss://cache:6380", "redis://h",
+                             "postgresql://u:p@db/app?sslmode=require", "host:6379",
+                             "mailto:a@b.co", "redis://[::1]:6379"}) {
+        EXPECT_TRUE(is_valid_url(text)) << text;
+    }
+    for (const char* text :
+         {"", "localhost", "//host", "redis://host:port", "redis://host:12ab", "redis://:p#ss@host",
+          "redis://u:p@ss@host", "redis://:top secret@h", " redis://h", "redis://h/a b"}) {
+        EXPECT_FALSE(is_valid_url(text)) << text;
+    }
 }
 
 TEST(ConfigParse, Utf16Length) {

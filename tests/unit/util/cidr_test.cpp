@@ -48,10 +48,26 @@ TEST(Cidr, StoresMappedNetworksAsIpv4) {
 }
 
 TEST(Cidr, RejectsInvalidForms) {
-    for (const char* text : {"10.0.0.1", "::1", "10.0.0.0/33", "::/129", "::ffff:10.0.0.0/129",
-                             " 10.0.0.0/8", "10.0.0.0/8 ", "10.0.0.0/ 8", "10.0.0.0 /8", "10.0.0.0/",
-                             "/8", "10.0.0.0/+8", "10.0.0.0/-1", "10.0.0.0/8/8", "10.0.0.0/255.0.0.0",
-                             "10.0.0.0/0x8", "abc/8", "", "10.0.0/8", "10.0.0.0/99999999999"}) {
+    for (const char* text : {"10.0.0.1",
+                             "::1",
+                             "10.0.0.0/33",
+                             "::/129",
+                             "::ffff:10.0.0.0/129",
+                             " 10.0.0.0/8",
+                             "10.0.0.0/8 ",
+                             "10.0.0.0/ 8",
+                             "10.0.0.0 /8",
+                             "10.0.0.0/",
+                             "/8",
+                             "10.0.0.0/+8",
+                             "10.0.0.0/-1",
+                             "10.0.0.0/8/8",
+                             "10.0.0.0/255.0.0.0",
+                             "10.0.0.0/0x8",
+                             "abc/8",
+                             "",
+                             "10.0.0/8",
+                             "10.0.0.0/99999999999"}) {
         EXPECT_FALSE(parse_cidr(text)) << text;
     }
 }
@@ -92,7 +108,8 @@ TEST(Cidr, PrefixZeroMatchesItsWholeFamily) {
     EXPECT_TRUE(in("0.0.0.0/0", "198.51.100.1"));
     EXPECT_TRUE(in("0.0.0.0/0", "::ffff:198.51.100.1"));
     EXPECT_TRUE(in("::/0", "2001:db8::1"));
-    // An IPv6 range holds an IPv4 client when it holds the client's mapped form, as proxy-addr does.
+    // An IPv6 range holds an IPv4 client when it holds the client's mapped form, as proxy-addr
+    // does.
     EXPECT_TRUE(in("::/0", "198.51.100.1"));
     EXPECT_FALSE(in("2001:db8::/32", "198.51.100.1"));
 }

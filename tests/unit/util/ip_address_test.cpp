@@ -35,10 +35,27 @@ TEST(IpAddress, ParsesIpv6) {
 }
 
 TEST(IpAddress, RejectsMalformedText) {
-    for (const char* text : {"", "1.2.3", "1.2.3.4.5", "256.1.1.1", "01.2.3.4", "1.2.3.04", " 1.2.3.4",
-                             "1.2.3.4 ", "1.2.3.4/32", "[::1]", "fe80::1%eth0", "::g", "1::2::3",
-                             "1:2:3:4:5:6:7:8:9", "12345::", "abc", "localhost", "0x7f.0.0.1",
-                             "2130706433", "::ffff:1.2.3", "1.2.3.4:80"}) {
+    for (const char* text : {"",
+                             "1.2.3",
+                             "1.2.3.4.5",
+                             "256.1.1.1",
+                             "01.2.3.4",
+                             "1.2.3.04",
+                             " 1.2.3.4",
+                             "1.2.3.4 ",
+                             "1.2.3.4/32",
+                             "[::1]",
+                             "fe80::1%eth0",
+                             "::g",
+                             "1::2::3",
+                             "1:2:3:4:5:6:7:8:9",
+                             "12345::",
+                             "abc",
+                             "localhost",
+                             "0x7f.0.0.1",
+                             "2130706433",
+                             "::ffff:1.2.3",
+                             "1.2.3.4:80"}) {
         EXPECT_FALSE(parse_ip(text)) << text;
     }
     EXPECT_FALSE(parse_ip(std::string_view("1.2.3.4\0", 8)));
@@ -47,8 +64,8 @@ TEST(IpAddress, RejectsMalformedText) {
 
 TEST(IpAddress, FormatsRfc5952) {
     EXPECT_EQ(canonical("2001:0db8:0000:0000:0000:0000:0000:0001"), "2001:db8::1");
-    EXPECT_EQ(canonical("2001:db8:0:0:1:0:0:1"), "2001:db8::1:0:0:1");  // first of equal runs
-    EXPECT_EQ(canonical("2001:0:0:1:0:0:0:1"), "2001:0:0:1::1");       // longest run
+    EXPECT_EQ(canonical("2001:db8:0:0:1:0:0:1"), "2001:db8::1:0:0:1");     // first of equal runs
+    EXPECT_EQ(canonical("2001:0:0:1:0:0:0:1"), "2001:0:0:1::1");           // longest run
     EXPECT_EQ(canonical("2001:db8:0:1:1:1:1:1"), "2001:db8:0:1:1:1:1:1");  // one zero: no ::
     EXPECT_EQ(canonical("0:0:0:0:0:0:0:0"), "::");
     EXPECT_EQ(canonical("0:0:0:0:0:0:0:1"), "::1");

@@ -29,7 +29,8 @@ TEST(TrustProxy, ContractExamplesWithDefaultLoopback) {
     const TrustProxy trust = TrustProxy::loopback();
     EXPECT_EQ(derive_client_ip(trust, "::ffff:127.0.0.1", ""), "::ffff:127.0.0.1");
     EXPECT_EQ(derive_client_ip(trust, "::ffff:127.0.0.1", "203.0.113.9"), "203.0.113.9");
-    EXPECT_EQ(derive_client_ip(trust, "::ffff:127.0.0.1", "198.51.100.1, 127.0.0.1"), "198.51.100.1");
+    EXPECT_EQ(derive_client_ip(trust, "::ffff:127.0.0.1", "198.51.100.1, 127.0.0.1"),
+              "198.51.100.1");
     EXPECT_EQ(derive_client_ip(trust, "::ffff:127.0.0.1", "198.51.100.7, 10.0.0.1"), "10.0.0.1");
     EXPECT_EQ(derive_client_ip(trust, "127.0.0.1", "203.0.113.9"), "203.0.113.9");
     EXPECT_EQ(derive_client_ip(trust, "::1", "203.0.113.9"), "203.0.113.9");
@@ -48,7 +49,8 @@ TEST(TrustProxy, LoopbackFactoryHoldsBothFamilies) {
 }
 
 TEST(TrustProxy, FalseWordsTrustNothing) {
-    for (const char* raw : {"", "   ", "false", "FALSE", "off", "Off", "no", "NO", "none", " None "}) {
+    for (const char* raw :
+         {"", "   ", "false", "FALSE", "off", "Off", "no", "NO", "none", " None "}) {
         const TrustProxy trust = parse(raw);
         EXPECT_EQ(trust.kind, TrustProxy::Kind::nothing) << raw;
         EXPECT_EQ(derive_client_ip(trust, "127.0.0.1", "203.0.113.9"), "127.0.0.1") << raw;
@@ -152,7 +154,8 @@ TEST(TrustProxy, InvalidEntriesAreErrors) {
     EXPECT_EQ(parse_error("loopback, bogus ,10.0.0.1"), "invalid IP address: bogus");
     EXPECT_EQ(parse_error("Loopback"), "invalid IP address: Loopback");  // names are case-sensitive
     EXPECT_EQ(parse_error("10.0.0.0/33"), "invalid IP address: 10.0.0.0/33");
-    EXPECT_EQ(parse_error("10.0.0.0/0"), "invalid IP address: 10.0.0.0/0");  // proxy-addr refuses /0
+    EXPECT_EQ(parse_error("10.0.0.0/0"),
+              "invalid IP address: 10.0.0.0/0");  // proxy-addr refuses /0
     EXPECT_EQ(parse_error("::/129"), "invalid IP address: ::/129");
     EXPECT_EQ(parse_error("Infinity"), "invalid IP address: Infinity");
     EXPECT_EQ(parse_error("NaN"), "invalid IP address: NaN");
@@ -200,9 +203,10 @@ TEST(TrustProxy, JsNumberCoercion) {
     EXPECT_EQ(parse_js_number("0b101"), 5.0);
     EXPECT_EQ(parse_js_number("007"), 7.0);
     EXPECT_EQ(parse_js_number("1e-400"), 0.0);
-    for (const char* text : {"abc", "Infinity", "-Infinity", "+Infinity", "NaN", "1e400", "-0x10",
-                             "0x", "0x1g", "0b102", "0o8", "1 2", "1_000", ".", "e5", "1e", "1e+",
-                             "..5", "1..5", "--1", "1,5", "0x 1", "inf", "nan"}) {
+    for (const char* text :
+         {"abc",  "Infinity", "-Infinity", "+Infinity", "NaN",   "1e400", "-0x10", "0x",
+          "0x1g", "0b102",    "0o8",       "1 2",       "1_000", ".",     "e5",    "1e",
+          "1e+",  "..5",      "1..5",      "--1",       "1,5",   "0x 1",  "inf",   "nan"}) {
         EXPECT_FALSE(parse_js_number(text)) << text;
     }
 }

@@ -1,0 +1,48 @@
+# Front door. `make run` and `make test` work on a fresh Debian 12 machine as root: they install
+# what is missing, build, start a private Postgres + Redis + SMTP sink under .local/ (unless
+# DATABASE_URL is given) and then serve or test.
+SHELL := /bin/bash
+.DEFAULT_GOAL := build
+JOBS ?= $(shell nproc)
+export CCACHE_BASEDIR := $(CURDIR)
+export CCACHE_NOHASHDIR := true
+
+.PHONY: deps build build-asan build-debug run test test-release test-asan bench format lint stack stop clean
+
+deps:
+	@scripts/install-deps.sh
+
+build: deps
+	@scripts/build.sh release
+
+build-asan: deps
+	@scripts/build.sh asan
+
+build-debug: deps
+	@scripts/build.sh debug
+
+stack: deps
+	@scripts/stack.sh start >/dev/null && scripts/stack.sh status
+
+stop:
+	@scripts/stack.sh stop
+
+run: build
+	@scripts/run.sh
+
+# The whole suite: release build, then the same tests under ASan+UBSan. The last line printed is
+# CTest's summary of the last run.
+test: deps
+	@scripts/test.sh
+
+bench: build
+	@bench/run.sh
+
+format:
+	@git ls-files '*.cpp' '*.hpp' | xargs clang-format -i
+
+lint: build
+	@git ls-files 'src/*.cpp' | xargs clang-tidy -p build/release --quiet
+
+clean:
+	rm -rf build
