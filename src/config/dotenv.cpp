@@ -81,7 +81,7 @@ std::map<std::string, std::string> parse_dotenv(std::string_view raw) {
     std::map<std::string, std::string> values;
     std::size_t pos = 0;
     while (pos < text.size()) {
-        std::size_t end = line_end(text, pos);
+        const std::size_t end = line_end(text, pos);
         std::size_t i = pos;
         skip_blanks(text, i);
         if (text.compare(i, 7, "export ") == 0 || text.compare(i, 7, "export\t") == 0) {

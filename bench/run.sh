@@ -1,0 +1,500 @@
+#!/usr/bin/env bash
+# `make bench`: HTTP throughput of Portcullis next to a private nginx (the HTTP ceiling of this
+# machine), both hit by the same wrk command on loopback, then the micro-benchmarks.
+# Prints a table and writes it to bench/results/latest.md. See bench/README.md.
+#
+# Adding a row: write a function row_X that starts a server, calls `measure_row NAME URL PIDS`
+# (wrk + RSS) or `wrk_row` + `add_row` for anything custom, and stops the server; then add X to the
+# BENCH_ROWS default. A non-HTTP ceiling (pgbench, ...) only needs to call `add_row` with its numbers.
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+
+# ---- knobs (see README) ---------------------------------------------------------------------
+BENCH_DURATION=${BENCH_DURATION:-10s}
+BENCH_CONNECTIONS=${BENCH_CONNECTIONS:-64}
+BENCH_THREADS=${BENCH_THREADS:-2}
+BENCH_WARMUP=${BENCH_WARMUP:-2s}
+BENCH_RUNS=${BENCH_RUNS:-1}                # measured runs per row; the median req/s run is shown
+BENCH_LOG_LEVEL=${BENCH_LOG_LEVEL:-silent}
+BENCH_IO_THREADS=${BENCH_IO_THREADS:-0}
+BENCH_INFO_ROW=${BENCH_INFO_ROW:-1}        # 0 skips the LOG_LEVEL=info row
+# Rows to run, in order: each name X is a function row_X below.
+BENCH_ROWS=${BENCH_ROWS:-nginx_health portcullis_health portcullis_health_info_log}
+BENCH_NGINX_REUSEPORT=${BENCH_NGINX_REUSEPORT:-1}  # one listening socket per worker, as Portcullis
+BENCH_MICRO=${BENCH_MICRO:-1}              # 0 skips the Google Benchmark binary
+BENCH_MICRO_MIN_TIME=${BENCH_MICRO_MIN_TIME:-0.2}
+BENCH_NGINX_WORKERS=${BENCH_NGINX_WORKERS:-$(nproc)}
+PORTCULLIS_BIN=${PORTCULLIS_BIN:-$root/build/release/src/portcullis}
+MICROBENCH_BIN=${MICROBENCH_BIN:-$root/build/release/bench/portcullis_microbench}
+NGINX_BIN=${NGINX_BIN:-$(command -v nginx || echo /usr/sbin/nginx)}
+RESULTS_DIR=${RESULTS_DIR:-$root/bench/results}
+HOST=127.0.0.1
+
+# ---- process bookkeeping: everything started is stopped on exit, error or signal ---------------
+workdir=""
+portcullis_pid=""
+nginx_pid=""
+wrk_pid=""
+
+log() { printf '[bench] %s\n' "$*" >&2; }
+die() { log "error: $*"; exit 1; }
+
+# Sends TERM, waits up to ~5 s, then KILL. Only ever signals the given pids (our own children).
+stop_pid() {
+    local pid=$1 name=$2
+    [ -n "$pid" ] || return 0
+    kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null || true; return 0; }
+    kill -TERM "$pid" 2>/dev/null || true
+    local i
+    for ((i = 0; i < 50; i++)); do
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.1
+    done
+    if kill -0 "$pid" 2>/dev/null; then
+        log "$name (pid $pid) ignored SIGTERM; killing it"
+        kill -KILL "$pid" 2>/dev/null || true
+    fi
+    wait "$pid" 2>/dev/null || true
+}
+
+cleanup() {
+    local rc=$?
+    trap - EXIT INT TERM
+    stop_pid "$wrk_pid" wrk
+    stop_portcullis
+    stop_nginx
+    if [ -n "$workdir" ] && [ -d "$workdir" ]; then rm -rf "$workdir"; fi
+    exit "$rc"
+}
+trap cleanup EXIT
+trap 'log "interrupted"; exit 130' INT
+trap 'log "terminated"; exit 143' TERM
+
+# ---- helpers ------------------------------------------------------------------------------------
+
+# A loopback port no socket uses, below the kernel's ephemeral range (wrk's client ports and
+# other processes' outgoing connections live there, and a listener cannot bind over them). The
+# server binds it right after; the start functions retry on a lost race.
+free_port() {
+    local low=10000 high=32767 ephemeral_low port i
+    ephemeral_low=$(awk '{print $1}' /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768)
+    if [ "$ephemeral_low" -gt 11000 ]; then high=$((ephemeral_low - 1)); else low=61000 high=65000; fi
+    for ((i = 0; i < 100; i++)); do
+        port=$((low + (RANDOM * 32768 + RANDOM) % (high - low + 1)))
+        if command -v ss >/dev/null; then
+            [ -z "$(ss -Htan "( sport = :$port )" 2>/dev/null)" ] || continue
+        elif (exec 3<>"/dev/tcp/$HOST/$port") 2>/dev/null; then
+            continue
+        fi
+        echo "$port"
+        return 0
+    done
+    die "no free port found"
+}
+
+# Polls URL until it answers 200 or PID dies; 10 s at most.
+wait_http() {
+    local url=$1 pid=$2 name=$3 i
+    for ((i = 0; i < 100; i++)); do
+        kill -0 "$pid" 2>/dev/null || return 1
+        if curl -fsS -o /dev/null --max-time 1 "$url" 2>/dev/null; then return 0; fi
+        sleep 0.1
+    done
+    log "$name did not answer $url within 10 s"
+    return 1
+}
+
+# VmRSS in kB of the given pids, summed; "-" when none is readable.
+rss_kb() {
+    local total=0 found=0 pid kb
+    for pid in "$@"; do
+        kb=$(awk '/^VmRSS:/ {print $2}' "/proc/$pid/status" 2>/dev/null || true)
+        if [ -n "$kb" ]; then
+            total=$((total + kb))
+            found=1
+        fi
+    done
+    if [ "$found" = 1 ]; then echo "$total"; else echo "-"; fi
+}
+
+fmt_rss() {
+    if [ "$1" = "-" ]; then echo "-"; else awk -v kb="$1" 'BEGIN { printf "%.1f MiB", kb / 1024 }'; fi
+}
+
+# wrk latency ("812.00us", "1.23ms", "2.01s", "1.5m") → milliseconds.
+to_ms() {
+    awk -v v="$1" 'BEGIN {
+        n = v + 0; u = v; sub(/^[0-9.]+/, "", u)
+        if (u == "us") n /= 1000; else if (u == "s") n *= 1000; else if (u == "m") n *= 60000
+        else if (u != "ms") { print "?"; exit }
+        printf "%.3f", n
+    }'
+}
+
+# "portcullis /health (LOG_LEVEL=info)" → "portcullis-health-log_level-info"
+slug() { echo "$1" | tr '[:upper:]' '[:lower:]' | sed -e 's/[^a-z0-9_]\{1,\}/-/g' -e 's/^-//' -e 's/-$//'; }
+
+# Runs wrk in the background so a signal reaches our trap at once; output goes to file $1.
+run_wrk() {
+    local out=$1
+    shift
+    wrk "$@" >"$out" 2>&1 &
+    wrk_pid=$!
+    local rc=0
+    wait "$wrk_pid" || rc=$?
+    wrk_pid=""
+    return "$rc"
+}
+
+# parse_wrk FILE: "REQS_PER_SEC P50_MS P99_MS ERRORS" of one wrk --latency output. ERRORS counts
+# socket errors (connect, read, write, timeout) and non-2xx/3xx answers.
+parse_wrk() {
+    local raw=$1 rps p50 p99 errors
+    rps=$(awk '/^Requests\/sec:/ {printf "%.0f", $2}' "$raw")
+    p50=$(awk '$1 == "50%" {print $2}' "$raw")
+    p99=$(awk '$1 == "99%" {print $2}' "$raw")
+    errors=$(awk '
+        /Socket errors:/ { for (i = 3; i <= NF; i++) { v = $i; gsub(/,/, "", v); if (v ~ /^[0-9]+$/) s += v } }
+        /Non-2xx or 3xx responses:/ { s += $NF }
+        END { print s + 0 }' "$raw")
+    if [ -z "$rps" ] || [ -z "$p50" ] || [ -z "$p99" ]; then
+        die "could not parse wrk output $raw: $(cat "$raw")"
+    fi
+    echo "$rps $(to_ms "$p50") $(to_ms "$p99") $errors"
+}
+
+# wrk_row NAME URL [extra wrk args...]
+# A short warm-up, then BENCH_RUNS measured runs; the run with the median req/s is reported.
+# Returns its numbers in WRK_RPS, WRK_P50_MS, WRK_P99_MS and WRK_ERRORS (globals rather than
+# stdout: wrk must stay a child of this shell so the trap can stop it), and all runs' req/s in
+# WRK_ALL_RPS. Raw outputs end up in $RESULTS_DIR/raw/NAME.txt (NAME.runN.txt with several runs).
+# WRK_ERRORS > 0 makes a row worthless: check it first.
+WRK_RPS="" WRK_P50_MS="" WRK_P99_MS="" WRK_ERRORS="" WRK_ALL_RPS=""
+wrk_row() {
+    local name=$1 url=$2
+    shift 2
+    local args=(-t"$BENCH_THREADS" -c"$BENCH_CONNECTIONS" --latency "$@")
+    local base
+    base="$workdir/raw/$(slug "$name")"
+    if [ "$BENCH_WARMUP" != "0" ] && [ "$BENCH_WARMUP" != "0s" ]; then
+        run_wrk "$workdir/warmup.txt" "${args[@]}" -d"$BENCH_WARMUP" "$url" ||
+            die "wrk warm-up failed for $name: $(cat "$workdir/warmup.txt")"
+    fi
+    local runs=() run raw
+    for ((run = 1; run <= BENCH_RUNS; run++)); do
+        raw="$base.txt"
+        [ "$BENCH_RUNS" = 1 ] || raw="$base.run$run.txt"
+        run_wrk "$raw" "${args[@]}" -d"$BENCH_DURATION" "$url" ||
+            die "wrk failed for $name: $(cat "$raw")"
+        runs+=("$(parse_wrk "$raw")")
+    done
+    local median
+    median=$(printf '%s\n' "${runs[@]}" | sort -n -k1,1 | awk '{ line[NR] = $0 } END { print line[int((NR + 1) / 2)] }')
+    read -r WRK_RPS WRK_P50_MS WRK_P99_MS WRK_ERRORS <<<"$median"
+    WRK_ALL_RPS=$(printf '%s\n' "${runs[@]}" | awk '{ printf "%s%s", (NR > 1 ? " " : ""), $1 }')
+    # Errors of any run count: one bad run makes the row suspect.
+    WRK_ERRORS=$(printf '%s\n' "${runs[@]}" | awk '{ s += $4 } END { print s + 0 }')
+}
+
+# ---- the table ----------------------------------------------------------------------------------
+ROW_NAMES=()
+ROW_RPS=()
+ROW_LINES=()
+RUN_NOTES=()
+TABLE_HEADER="| name | req/s | p50 | p99 | RSS before | RSS after | errors |"
+TABLE_RULE="|---|---:|---:|---:|---:|---:|---:|"
+
+# add_row NAME REQS_PER_SEC P50_MS P99_MS RSS_BEFORE RSS_AFTER ERRORS  (any field may be "-")
+add_row() {
+    local name=$1 rps=$2 p50=$3 p99=$4 before=$5 after=$6 errors=$7
+    [ "$p50" = "-" ] || p50="$p50 ms"
+    [ "$p99" = "-" ] || p99="$p99 ms"
+    local line="| $name | $rps | $p50 | $p99 | $before | $after | $errors |"
+    ROW_NAMES+=("$name")
+    ROW_RPS+=("$rps")
+    ROW_LINES+=("$line")
+    log "$line"
+}
+
+rps_of() {
+    local i
+    for i in "${!ROW_NAMES[@]}"; do
+        if [ "${ROW_NAMES[$i]}" = "$1" ]; then echo "${ROW_RPS[$i]}"; return 0; fi
+    done
+    echo "-"
+}
+
+# measure_row NAME URL PIDS [extra wrk args...]: RSS of PIDS (space-separated) around one wrk row.
+measure_row() {
+    local name=$1 url=$2 pids=$3
+    shift 3
+    local before after
+    # shellcheck disable=SC2086  # pids is a word list on purpose
+    before=$(rss_kb $pids)
+    wrk_row "$name" "$url" "$@"
+    # shellcheck disable=SC2086
+    after=$(rss_kb $pids)
+    add_row "$name" "$WRK_RPS" "$WRK_P50_MS" "$WRK_P99_MS" "$(fmt_rss "$before")" \
+        "$(fmt_rss "$after")" "$WRK_ERRORS"
+    if [ "$BENCH_RUNS" -gt 1 ]; then RUN_NOTES+=("$name: req/s of the $BENCH_RUNS runs: $WRK_ALL_RPS"); fi
+}
+
+# ---- servers ------------------------------------------------------------------------------------
+portcullis_port=""
+
+# start_portcullis LOG_LEVEL [LOG_FILE]: a clean environment, cwd in the work dir (no .env).
+start_portcullis() {
+    local level=$1 logfile=${2:-$workdir/portcullis.log} attempt status
+    for attempt in 1 2 3; do
+        if try_start_portcullis "$level" "$logfile"; then return 0; fi
+        # Still running but not answering: no point in another port.
+        kill -0 "$portcullis_pid" 2>/dev/null && break
+        status=0
+        wait "$portcullis_pid" 2>/dev/null || status=$?
+        portcullis_pid=""
+        log "portcullis exited with status $status on port $portcullis_port (attempt $attempt)"
+        # The bind error is logged at `fatal`, which LOG_LEVEL=silent hides: retry any early exit
+        # (a bad configuration fails three times in a row, quickly).
+    done
+    stop_portcullis
+    log "portcullis stdout:"; tail -n 20 "$logfile" >&2 || true
+    log "portcullis stderr:"; tail -n 20 "$workdir/portcullis.stderr" >&2 || true
+    die "portcullis did not start"
+}
+
+try_start_portcullis() {
+    local level=$1 logfile=$2
+    portcullis_port=$(free_port)
+    (
+        cd "$workdir"
+        exec env -i PATH="$PATH" \
+            PORT="$portcullis_port" \
+            DATABASE_URL="postgresql://portcullis@127.0.0.1:5432/portcullis" \
+            JWT_ACCESS_SECRET="bench-access-secret-0123456789abcdef0123456789" \
+            JWT_REFRESH_SECRET="bench-refresh-secret-0123456789abcdef0123456789" \
+            APP_ENV=development \
+            LOG_LEVEL="$level" \
+            IO_THREADS="$BENCH_IO_THREADS" \
+            "$PORTCULLIS_BIN" serve
+    ) >"$logfile" 2>"$workdir/portcullis.stderr" &
+    portcullis_pid=$!
+    wait_http "http://$HOST:$portcullis_port/health" "$portcullis_pid" portcullis
+}
+
+stop_portcullis() {
+    local pid=$portcullis_pid
+    portcullis_pid=""
+    stop_pid "$pid" portcullis
+}
+
+# A private nginx answering GET /health with the same 15-byte body from memory.
+start_nginx() {
+    local attempt error_log="$workdir/nginx/logs/error.log"
+    for attempt in 1 2 3; do
+        if try_start_nginx; then
+            local body
+            body=$(curl -fsS "$nginx_url")
+            [ "$body" = '{"status":"ok"}' ] || die "nginx answered '$body'"
+            return 0
+        fi
+        stop_nginx
+        grep -q "Address already in use" "$error_log" || break
+        log "nginx port was taken meanwhile (attempt $attempt); another port"
+    done
+    tail -n 20 "$error_log" "$workdir/nginx/logs/stdout.log" >&2 || true
+    die "nginx did not start"
+}
+
+try_start_nginx() {
+    local port
+    port=$(free_port)
+    local prefix="$workdir/nginx" reuseport=""
+    if [ "$BENCH_NGINX_REUSEPORT" = 1 ]; then reuseport=" reuseport"; fi
+    mkdir -p "$prefix/logs" "$prefix/tmp"
+    : >"$prefix/logs/error.log"
+    {
+        if [ "$(id -u)" = 0 ]; then echo "user root;"; fi
+        cat <<EOF
+worker_processes $BENCH_NGINX_WORKERS;
+daemon off;
+pid $prefix/nginx.pid;
+error_log $prefix/logs/error.log warn;
+events {
+    worker_connections 4096;
+}
+http {
+    access_log off;
+    server_tokens off;
+    keepalive_timeout 65s;
+    keepalive_requests 1000000;
+    client_body_temp_path $prefix/tmp/body;
+    proxy_temp_path $prefix/tmp/proxy;
+    fastcgi_temp_path $prefix/tmp/fastcgi;
+    uwsgi_temp_path $prefix/tmp/uwsgi;
+    scgi_temp_path $prefix/tmp/scgi;
+    server {
+        listen $HOST:$port$reuseport;
+        location = /health {
+            default_type application/json;
+            return 200 '{"status":"ok"}';
+        }
+    }
+}
+EOF
+    } >"$prefix/nginx.conf"
+    "$NGINX_BIN" -p "$prefix" -c "$prefix/nginx.conf" -e "$prefix/logs/error.log" \
+        >"$prefix/logs/stdout.log" 2>&1 &
+    nginx_pid=$!
+    nginx_url="http://$HOST:$port/health"
+    wait_http "$nginx_url" "$nginx_pid" nginx
+}
+
+nginx_pids() { echo "$nginx_pid $(pgrep -P "$nginx_pid" | tr '\n' ' ')"; }
+
+stop_nginx() {
+    local pid=$nginx_pid
+    [ -n "$pid" ] || return 0
+    nginx_pid=""
+    local workers
+    workers=$(pgrep -P "$pid" || true)
+    stop_pid "$pid" nginx
+    # The master reaps its workers on TERM; make sure none outlived it.
+    local w
+    for w in $workers; do
+        if kill -0 "$w" 2>/dev/null; then kill -KILL "$w" 2>/dev/null || true; fi
+    done
+}
+
+# ---- rows ---------------------------------------------------------------------------------------
+nginx_url=""
+
+row_nginx_health() {
+    start_nginx
+    measure_row "nginx /health (ceiling)" "$nginx_url" "$(nginx_pids)"
+    stop_nginx
+}
+
+row_portcullis_health() {
+    start_portcullis "$BENCH_LOG_LEVEL"
+    local body
+    body=$(curl -fsS "http://$HOST:$portcullis_port/health")
+    [ "$body" = '{"status":"ok"}' ] || die "portcullis /health answered '$body'"
+    measure_row "portcullis /health (LOG_LEVEL=$BENCH_LOG_LEVEL)" \
+        "http://$HOST:$portcullis_port/health" "$portcullis_pid"
+    stop_portcullis
+}
+
+# Same endpoint with one pino-http line per request written to a file in the work dir.
+row_portcullis_health_info_log() {
+    local logfile="$workdir/portcullis-info.log"
+    start_portcullis info "$logfile"
+    measure_row "portcullis /health (LOG_LEVEL=info → file)" \
+        "http://$HOST:$portcullis_port/health" "$portcullis_pid"
+    stop_portcullis
+    INFO_LOG_NOTE="info row: $(wc -l <"$logfile") log lines, $(du -h "$logfile" | cut -f1) written"
+    rm -f "$logfile"
+}
+
+# ---- micro-benchmarks ---------------------------------------------------------------------------
+MICRO_OUTPUT="(skipped: BENCH_MICRO=$BENCH_MICRO)"
+
+run_microbench() {
+    if [ ! -x "$MICROBENCH_BIN" ]; then
+        MICRO_OUTPUT="(skipped: $MICROBENCH_BIN not built; cmake --build build/release --target portcullis_microbench)"
+        return 0
+    fi
+    # Google Benchmark ≥ 1.8 takes `0.2s`; 1.7 (Debian 12) only a plain number of seconds.
+    local min_time="${BENCH_MICRO_MIN_TIME%s}s"
+    if ! "$MICROBENCH_BIN" --benchmark_min_time="$min_time" --benchmark_filter='^$' >/dev/null 2>&1; then
+        min_time="${BENCH_MICRO_MIN_TIME%s}"
+    fi
+    log "micro-benchmarks (--benchmark_min_time=$min_time)"
+    local out="$workdir/raw/microbench.txt"
+    "$MICROBENCH_BIN" --benchmark_min_time="$min_time" \
+        --benchmark_out="$workdir/raw/microbench.json" --benchmark_out_format=json \
+        >"$out" 2>"$workdir/microbench.stderr" &
+    wrk_pid=$!  # same treatment as wrk: stopped by the trap
+    local rc=0
+    wait "$wrk_pid" || rc=$?
+    wrk_pid=""
+    [ "$rc" = 0 ] || die "micro-benchmarks failed: $(cat "$workdir/microbench.stderr")"
+    # Keep the result table (from the dashed rule on), drop the machine preamble.
+    MICRO_OUTPUT=$(awk '/^-+$/ { table = 1 } table' "$out")
+}
+
+# ---- report -------------------------------------------------------------------------------------
+percent_lines() {
+    local ceiling i
+    ceiling=$(rps_of "nginx /health (ceiling)")
+    for i in "${!ROW_NAMES[@]}"; do
+        case "${ROW_NAMES[$i]}" in
+        portcullis*)
+            if [ "$ceiling" != "-" ] && [ "$ceiling" -gt 0 ]; then
+                awk -v n="${ROW_NAMES[$i]}" -v r="${ROW_RPS[$i]}" -v c="$ceiling" \
+                    'BEGIN { printf "- %s: %.1f %% of nginx req/s\n", n, 100 * r / c }'
+            fi
+            ;;
+        esac
+    done
+}
+
+write_report() {
+    local report="$RESULTS_DIR/latest.md"
+    mkdir -p "$RESULTS_DIR/raw"
+    rm -f "$RESULTS_DIR"/raw/*.txt "$RESULTS_DIR"/raw/*.json
+    cp "$workdir"/raw/* "$RESULTS_DIR/raw/"
+    local cpu sha
+    cpu=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo 2>/dev/null || true)
+    sha=$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)
+    {
+        echo "# Portcullis benchmark — $(date -u +%Y-%m-%dT%H:%M:%SZ)"
+        echo
+        echo "- commit $sha, $(nproc) cores${cpu:+ ($cpu)}, $(uname -sr)"
+        echo "- wrk -t$BENCH_THREADS -c$BENCH_CONNECTIONS -d$BENCH_DURATION --latency (warm-up $BENCH_WARMUP, $BENCH_RUNS measured run(s) per row, median shown) on $HOST; wrk shares the cores with the server"
+        echo "- portcullis: IO_THREADS=$BENCH_IO_THREADS; nginx: $BENCH_NGINX_WORKERS workers, static body from memory"
+        echo
+        echo "$TABLE_HEADER"
+        echo "$TABLE_RULE"
+        printf '%s\n' "${ROW_LINES[@]}"
+        echo
+        percent_lines
+        if [ -n "${INFO_LOG_NOTE:-}" ]; then echo "- $INFO_LOG_NOTE"; fi
+        if [ "${#RUN_NOTES[@]}" -gt 0 ]; then printf -- '- %s\n' "${RUN_NOTES[@]}"; fi
+        echo
+        echo "## Micro-benchmarks"
+        echo
+        echo '```'
+        echo "$MICRO_OUTPUT"
+        echo '```'
+        echo
+        echo "Raw wrk and Google Benchmark output: bench/results/raw/."
+    } >"$report"
+    cat "$report"
+    log "written to ${report#"$root"/}"
+}
+
+main() {
+    command -v wrk >/dev/null || die "wrk is not installed"
+    command -v curl >/dev/null || die "curl is not installed"
+    [ -x "$NGINX_BIN" ] || die "nginx not found ($NGINX_BIN)"
+    [ -x "$PORTCULLIS_BIN" ] || die "$PORTCULLIS_BIN is not built (make build)"
+    [[ "$BENCH_RUNS" =~ ^[1-9][0-9]*$ ]] || die "BENCH_RUNS must be a positive integer"
+    local r
+    for r in $BENCH_ROWS; do
+        [ "$(type -t "row_$r")" = function ] || die "unknown row '$r' in BENCH_ROWS"
+    done
+    workdir=$(mktemp -d "${TMPDIR:-/tmp}/portcullis-bench.XXXXXX")
+    mkdir -p "$workdir/raw"
+
+    log "wrk -t$BENCH_THREADS -c$BENCH_CONNECTIONS -d$BENCH_DURATION (warm-up $BENCH_WARMUP)"
+    local row
+    for row in $BENCH_ROWS; do
+        if [ "$row" = portcullis_health_info_log ] && [ "$BENCH_INFO_ROW" != 1 ]; then continue; fi
+        "row_$row"
+    done
+    if [ "$BENCH_MICRO" = 1 ]; then run_microbench; fi
+    write_report
+}
+
+main "$@"

@@ -1,0 +1,93 @@
+// Envelopes, Vary merging, ETags and the small decisions of the standard middlewares.
+#include <gtest/gtest.h>
+
+#include "http/middlewares.hpp"
+#include "http/response.hpp"
+
+namespace portcullis::http {
+namespace {
+
+TEST(ErrorEnvelope, OmitsEmptyCodeAndDetails) {
+    EXPECT_EQ(Response::error(404, "Not Found").body, R"({"error":{"message":"Not Found"}})");
+    EXPECT_EQ(Response::error(409, "Email already registered", "EMAIL_TAKEN").body,
+              R"({"error":{"message":"Email already registered","code":"EMAIL_TAKEN"}})");
+    EXPECT_EQ(Response::error(400, "Invalid request payload", "VALIDATION", "[]").body,
+              R"({"error":{"message":"Invalid request payload","code":"VALIDATION","details":[]}})");
+    EXPECT_EQ(Response::error(400, "say \"hi\"").body, R"({"error":{"message":"say \"hi\""}})");
+    const auto r = Response::error(500, "x");
+    EXPECT_EQ(r.status, 500);
+    EXPECT_EQ(r.headers.get("content-type"), "application/json; charset=utf-8");
+}
+
+TEST(Vary, MergesWithoutDuplicates) {
+    Response r;
+    add_vary(r, "Origin");
+    add_vary(r, "Accept-Encoding");
+    add_vary(r, "origin");
+    EXPECT_EQ(r.headers.get("Vary"), "Origin, Accept-Encoding");
+    Response star;
+    star.headers.set("Vary", "*");
+    add_vary(star, "Origin");
+    EXPECT_EQ(star.headers.get("Vary"), "*");
+}
+
+TEST(ResponseHeaders, SetReplacesCaseInsensitivelyAndEraseRemoves) {
+    ResponseHeaders h;
+    h.set_static("Content-Type", "text/plain");
+    h.set("content-type", "application/json");
+    EXPECT_EQ(h.entries().size(), 1u);
+    EXPECT_EQ(h.get("CONTENT-TYPE"), "application/json");
+    h.erase("Content-Type");
+    EXPECT_FALSE(h.contains("content-type"));
+}
+
+TEST(WeakEtag, MatchesExpressForKnownBodies) {
+    EXPECT_EQ(weak_etag(R"({"status":"ok"})"), "W/\"f-VaSQ4oDUiZblZNAEkkN+sX+q3Sg\"");
+    EXPECT_EQ(weak_etag(""), "W/\"0-2jmj7l5rSw0yVb/vlWAYkK/YBwk\"");
+}
+
+TEST(IfNoneMatch, ComparesWeaklyAndAcceptsListsAndStar) {
+    const std::string tag = "W/\"f-abc\"";
+    EXPECT_TRUE(if_none_match_matches("W/\"f-abc\"", tag));
+    EXPECT_TRUE(if_none_match_matches("\"f-abc\"", tag));
+    EXPECT_TRUE(if_none_match_matches("\"x\", W/\"f-abc\"", tag));
+    EXPECT_TRUE(if_none_match_matches("*", tag));
+    EXPECT_FALSE(if_none_match_matches("\"f-abd\"", tag));
+    EXPECT_FALSE(if_none_match_matches("", tag));
+}
+
+TEST(Compressible, FollowsTheContractList) {
+    EXPECT_TRUE(is_compressible_type("application/json; charset=utf-8"));
+    EXPECT_TRUE(is_compressible_type("TEXT/HTML"));
+    EXPECT_TRUE(is_compressible_type("application/javascript"));
+    EXPECT_TRUE(is_compressible_type("application/xml"));
+    EXPECT_FALSE(is_compressible_type("image/png"));
+    EXPECT_FALSE(is_compressible_type(""));
+}
+
+TEST(CorsDecision, FollowsContract38) {
+    const CorsOptions dev_open{false, {}};
+    const CorsOptions dev_list{false, {"https://a.example"}};
+    const CorsOptions prod{true, {"https://a.example"}};
+    const CorsOptions prod_empty{true, {}};
+    EXPECT_TRUE(cors_origin_allowed(dev_open, "https://x.example", true));
+    EXPECT_TRUE(cors_origin_allowed(dev_list, "https://a.example", true));
+    EXPECT_FALSE(cors_origin_allowed(dev_list, "https://x.example", true));
+    EXPECT_TRUE(cors_origin_allowed(prod, "https://a.example", true));
+    EXPECT_FALSE(cors_origin_allowed(prod, "https://a.example/", true));
+    EXPECT_FALSE(cors_origin_allowed(prod, "null", true));
+    EXPECT_FALSE(cors_origin_allowed(prod, "", true));
+    EXPECT_TRUE(cors_origin_allowed(prod, "", false));
+    EXPECT_FALSE(cors_origin_allowed(prod_empty, "https://a.example", true));
+}
+
+TEST(JsonContentType, OnlyApplicationJson) {
+    EXPECT_TRUE(is_json_content_type("application/json"));
+    EXPECT_TRUE(is_json_content_type("Application/JSON; charset=utf-8"));
+    EXPECT_FALSE(is_json_content_type("application/vnd.api+json"));
+    EXPECT_FALSE(is_json_content_type("text/plain"));
+    EXPECT_FALSE(is_json_content_type(""));
+}
+
+}  // namespace
+}  // namespace portcullis::http
