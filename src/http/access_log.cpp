@@ -1,5 +1,7 @@
 // Request log lines in pino-http's shape (contract 10.2) with the redactions of 10.3.
+#include <algorithm>
 #include <chrono>
+#include <vector>
 
 #include "http/middlewares.hpp"
 #include "http/router.hpp"
@@ -20,7 +22,12 @@ bool redacted_header(std::string_view name) {
 }
 
 void append_lower_key(std::string& out, std::string_view name) {
-    append_json_string(out, util::to_lower(name));
+    thread_local std::string lowered;
+    lowered.assign(name);
+    for (auto& c : lowered) {
+        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    }
+    append_json_string(out, lowered);
     out.push_back(':');
 }
 

@@ -3,15 +3,31 @@
 #include <openssl/sha.h>
 
 #include <array>
+#include <cstdio>
+#include <stdexcept>
 
 #include "http/middlewares.hpp"
 #include "util/strings.hpp"
 
 namespace portcullis::http {
 
-std::string weak_etag(std::string_view body) {
-    std::array<unsigned char, SHA_DIGEST_LENGTH> digest{};
-    SHA1(reinterpret_cast<const unsigned char*>(body.data()), body.size(), digest.data());
+namespace {
+// OpenSSL 3 looks an algorithm up (under a lock) on every one-shot call; fetch SHA-1 once.
+const EVP_MD* sha1() {
+    static EVP_MD* const md = EVP_MD_fetch(nullptr, "SHA1", nullptr);
+    return md;
+}
+
+std::string compute_weak_etag(std::string_view body) {
+    std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
+    unsigned int digest_size = 0;
+    thread_local EVP_MD_CTX* const ctx = EVP_MD_CTX_new();
+    if (EVP_DigestInit_ex(ctx, sha1(), nullptr) != 1 ||
+        EVP_DigestUpdate(ctx, body.data(), body.size()) != 1 ||
+        EVP_DigestFinal_ex(ctx, digest.data(), &digest_size) != 1 ||
+        digest_size != SHA_DIGEST_LENGTH) {
+        throw std::runtime_error("SHA-1 digest failed");
+    }
     std::array<unsigned char, 32> b64{};
     EVP_EncodeBlock(b64.data(), digest.data(), static_cast<int>(digest.size()));
     char length_hex[20];
@@ -21,6 +37,22 @@ std::string weak_etag(std::string_view body) {
     etag += '-';
     etag.append(reinterpret_cast<const char*>(b64.data()), 27);
     etag += '"';
+    return etag;
+}
+}  // namespace
+
+std::string weak_etag(std::string_view body) {
+    // Most bodies a thread answers repeatedly are identical small documents (/health, /ready,
+    // envelopes): remember the last small one.
+    constexpr std::size_t kMemoMaxBytes = 256;
+    thread_local std::string last_body;
+    thread_local std::string last_etag;
+    if (body.size() <= kMemoMaxBytes && !last_etag.empty() && body == last_body) return last_etag;
+    std::string etag = compute_weak_etag(body);
+    if (body.size() <= kMemoMaxBytes) {
+        last_body.assign(body);
+        last_etag = etag;
+    }
     return etag;
 }
 

@@ -27,6 +27,8 @@ private:
 // either static literals (no allocation) or owned strings.
 class ResponseHeaders {
 public:
+    ResponseHeaders() { entries_.reserve(24); }  // a typical response carries ~20 headers
+
     void set(std::string_view static_name, std::string value);
     void set_static(std::string_view static_name, std::string_view static_value);
     void erase(std::string_view name);

@@ -3,16 +3,56 @@
 
 #include <openssl/rand.h>
 
+#include <algorithm>
 #include <array>
+#include <cstring>
 #include <cstdint>
 #include <stdexcept>
 
 namespace portcullis::util {
 
-void random_bytes(void* out, std::size_t size) {
-    if (RAND_bytes(static_cast<unsigned char*>(out), static_cast<int>(size)) != 1) {
+namespace {
+void fill_from_openssl(unsigned char* out, std::size_t size) {
+    if (RAND_bytes(out, static_cast<int>(size)) != 1) {
         throw std::runtime_error("system random generator failed");
     }
+}
+
+// Small requests are served from a per-thread pool refilled in 4 KiB blocks: OpenSSL's DRBG
+// takes locks on every call, which showed up on the request path (one UUID per request).
+class ThreadPool {
+public:
+    void take(unsigned char* out, std::size_t size) {
+        while (size > 0) {
+            if (used_ == pool_.size()) {
+                fill_from_openssl(pool_.data(), pool_.size());
+                used_ = 0;
+            }
+            const std::size_t n = std::min(size, pool_.size() - used_);
+            std::memcpy(out, pool_.data() + used_, n);
+            // Bytes handed out are erased from the pool so they exist in one place only.
+            std::memset(pool_.data() + used_, 0, n);
+            used_ += n;
+            out += n;
+            size -= n;
+        }
+    }
+
+private:
+    std::array<unsigned char, 4096> pool_{};
+    std::size_t used_ = pool_.size();
+};
+constexpr std::size_t kPoolMaxRequest = 64;
+}  // namespace
+
+void random_bytes(void* out, std::size_t size) {
+    auto* bytes = static_cast<unsigned char*>(out);
+    if (size > kPoolMaxRequest) {
+        fill_from_openssl(bytes, size);
+        return;
+    }
+    thread_local ThreadPool pool;
+    pool.take(bytes, size);
 }
 
 std::string uuid_v4() {
