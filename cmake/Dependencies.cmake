@@ -12,7 +12,6 @@ add_library(portcullis_boost INTERFACE)
 target_link_libraries(portcullis_boost INTERFACE Boost::headers Boost::json Boost::url Threads::Threads)
 target_compile_definitions(portcullis_boost INTERFACE
     BOOST_ASIO_NO_DEPRECATED
-    BOOST_BEAST_USE_STD_STRING_VIEW
     BOOST_ASIO_DISABLE_BOOST_COROUTINE)
 target_compile_definitions(portcullis_boost INTERFACE
     BOOST_ASIO_SEPARATE_COMPILATION

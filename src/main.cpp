@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <exception>
 #include <string>
 #include <thread>
 
@@ -44,7 +45,30 @@ std::string problems_json(const portcullis::config::Problems& problems) {
     return out;
 }
 
-const char* signal_name(int signal) { return signal == SIGINT ? "SIGINT" : "SIGTERM"; }
+const char* signal_name(int signal) {
+    return signal == SIGINT ? "SIGINT" : "SIGTERM";
+}
+
+// The logger of the running command, for the last-resort handler below.
+Logger* g_fatal_logger = nullptr;
+
+// An exception nothing caught (contract 11: `Uncaught exception`, exit 1): log it, then stop.
+[[noreturn]] void on_terminate() {
+    if (g_fatal_logger != nullptr) {
+        std::string what = "unknown";
+        if (auto current = std::current_exception()) {
+            try {
+                std::rethrow_exception(current);
+            } catch (const std::exception& e) {
+                what = e.what();
+            } catch (...) {
+            }
+        }
+        g_fatal_logger->log(Level::fatal, "Uncaught exception", LogFields().error("Error", what));
+        g_fatal_logger->flush_thread_buffer();
+    }
+    std::_Exit(1);
+}
 
 // Loads and validates the configuration; on failure logs the one fatal line of decisions B.1.
 std::optional<portcullis::config::Config> load_or_report(Logger& logger) {
@@ -69,6 +93,8 @@ int serve(const portcullis::cli::ServeArgs&) {
     ::signal(SIGPIPE, SIG_IGN);
 
     Logger logger(Level::info);
+    g_fatal_logger = &logger;
+    std::set_terminate(on_terminate);
     const auto config = load_or_report(logger);
     if (!config) return 1;
 
@@ -81,8 +107,8 @@ int serve(const portcullis::cli::ServeArgs&) {
     // The access log wraps the request-id stage so its line shows the echoed x-request-id.
     chain.push_back(http::access_log(logger));
     chain.push_back(http::request_id());
-    chain.push_back(http::compression({config->response_compression_enabled,
-                                       config->response_compression_min_bytes}));
+    chain.push_back(http::compression(
+        {config->response_compression_enabled, config->response_compression_min_bytes}));
     chain.push_back(http::conditional_get());
     chain.push_back(http::security_headers());
     chain.push_back(http::cors({config->production(), config->cors_origins}, logger));
@@ -131,10 +157,11 @@ int serve(const portcullis::cli::ServeArgs&) {
     server.stop_accepting();
     const auto deadline = std::chrono::steady_clock::now() + config->shutdown_timeout;
     if (!server.wait_until_idle(deadline)) {
-        logger.log(Level::error, "Graceful shutdown timeout exceeded, forcing exit",
-                   LogFields()
-                       .num("timeoutMs", static_cast<std::int64_t>(config->shutdown_timeout.count()))
-                       .str("source", source));
+        logger.log(
+            Level::error, "Graceful shutdown timeout exceeded, forcing exit",
+            LogFields()
+                .num("timeoutMs", static_cast<std::int64_t>(config->shutdown_timeout.count()))
+                .str("source", source));
         logger.flush_thread_buffer();
         std::_Exit(1);
     }

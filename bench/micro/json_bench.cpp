@@ -49,7 +49,8 @@ BENCHMARK(BM_AppendJsonStringEscapes);
 // The contract 3.2 error envelope with a code.
 void BM_ResponseErrorEnvelope(benchmark::State& state) {
     for (auto _ : state) {
-        auto response = http::Response::error(401, "Invalid email or password", "INVALID_CREDENTIALS");
+        auto response =
+            http::Response::error(401, "Invalid email or password", "INVALID_CREDENTIALS");
         benchmark::DoNotOptimize(response.body.data());
     }
 }
@@ -60,7 +61,9 @@ void BM_PinoRequestLine(benchmark::State& state) {
     const obs::Logger logger(obs::Level::info, -1);  // never written to
     for (auto _ : state) {
         obs::LogFields fields;
-        fields.raw("req", R"({"id":"5d2f8c1e-7a3b-4c9d-8e6f-1a2b3c4d5e6f","method":"GET","url":"/health"})")
+        fields
+            .raw("req",
+                 R"({"id":"5d2f8c1e-7a3b-4c9d-8e6f-1a2b3c4d5e6f","method":"GET","url":"/health"})")
             .num("responseTime", static_cast<std::int64_t>(3))
             .str("userAgent", "curl/7.88.1")
             .str("clientIp", "127.0.0.1")

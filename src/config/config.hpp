@@ -16,7 +16,15 @@
 namespace portcullis::config {
 
 enum class AppEnv { development, test, production };
-enum class LogLevel { trace = 10, debug = 20, info = 30, warn = 40, error = 50, fatal = 60, silent = 100 };
+enum class LogLevel {
+    trace = 10,
+    debug = 20,
+    info = 30,
+    warn = 40,
+    error = 50,
+    fatal = 60,
+    silent = 100
+};
 enum class MetricsGuard { none, secret, cidr };
 enum class RedisFailureMode { local, closed, open };
 
@@ -30,7 +38,7 @@ struct Config {
     std::uint16_t port = 3000;
 
     std::string database_url;
-    int database_pool_size = 4;                           // per I/O thread
+    int database_pool_size = 4;  // per I/O thread
     std::chrono::milliseconds database_statement_timeout{5000};
 
     std::string jwt_access_secret;
@@ -97,11 +105,12 @@ using Environment = std::map<std::string, std::string>;
 struct LoadResult {
     std::optional<Config> config;  // set when problems is empty
     Problems problems;
-    std::vector<std::string> warnings;  // non-fatal notes to log at start (e.g. production without SMTP)
+    std::vector<std::string>
+        warnings;  // non-fatal notes to log at start (e.g. production without SMTP)
 };
 
-// Validates `env` as a whole: phase one checks each variable, phase two the cross-field rules and the
-// production guards (contract 2.3). Never throws for bad input.
+// Validates `env` as a whole: phase one checks each variable, phase two the cross-field rules and
+// the production guards (contract 2.3). Never throws for bad input.
 LoadResult load_config(const Environment& env);
 
 // Reads the process environment, then `dotenv_path` (if it exists) for variables the environment

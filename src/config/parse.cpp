@@ -45,11 +45,17 @@ constexpr std::array<Unit, 6> kSizeUnits = {{
 }};
 // clang-format on
 
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
+bool is_digit(char c) {
+    return c >= '0' && c <= '9';
+}
 
-bool is_alpha(char c) { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'); }
+bool is_alpha(char c) {
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
+}
 
-bool is_alnum(char c) { return is_digit(c) || is_alpha(c); }
+bool is_alnum(char c) {
+    return is_digit(c) || is_alpha(c);
+}
 
 std::string ascii_lower(std::string_view text) {
     std::string out(text);
@@ -135,9 +141,13 @@ bool is_display_name(std::string_view name) {
 
 }  // namespace
 
-std::string_view trim(std::string_view text) { return util::trim_js(text); }
+std::string_view trim(std::string_view text) {
+    return util::trim_js(text);
+}
 
-std::optional<double> parse_number(std::string_view text) { return util::parse_js_number(text); }
+std::optional<double> parse_number(std::string_view text) {
+    return util::parse_js_number(text);
+}
 
 std::optional<std::int64_t> parse_integer(std::string_view text) {
     const auto number = parse_number(text);
@@ -147,7 +157,9 @@ std::optional<std::int64_t> parse_integer(std::string_view text) {
     return static_cast<std::int64_t>(*number);
 }
 
-bool parse_boolean(std::string_view text) { return ascii_lower(trim(text)) == "true"; }
+bool parse_boolean(std::string_view text) {
+    return ascii_lower(trim(text)) == "true";
+}
 
 std::vector<std::string> parse_list(std::string_view text) {
     std::vector<std::string> entries;

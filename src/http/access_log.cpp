@@ -49,11 +49,14 @@ void append_query(std::string& out, std::string_view query) {
         if (pair.empty()) continue;
         const auto eq = pair.find('=');
         std::string key = decode(pair.substr(0, eq));
-        std::string value = eq == std::string_view::npos ? std::string{} : decode(pair.substr(eq + 1));
+        std::string value =
+            eq == std::string_view::npos ? std::string{} : decode(pair.substr(eq + 1));
         auto it = std::find_if(fields.begin(), fields.end(),
                                [&](const auto& f) { return f.first == key; });
-        if (it == fields.end()) fields.push_back({std::move(key), {std::move(value)}});
-        else it->second.push_back(std::move(value));
+        if (it == fields.end())
+            fields.push_back({std::move(key), {std::move(value)}});
+        else
+            it->second.push_back(std::move(value));
     }
     out.push_back('{');
     bool first = true;

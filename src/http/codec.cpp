@@ -118,10 +118,14 @@ struct Preference {
 
 std::string_view coding_name(Coding coding) {
     switch (coding) {
-        case Coding::br: return "br";
-        case Coding::gzip: return "gzip";
-        case Coding::deflate: return "deflate";
-        case Coding::identity: return "identity";
+        case Coding::br:
+            return "br";
+        case Coding::gzip:
+            return "gzip";
+        case Coding::deflate:
+            return "deflate";
+        case Coding::identity:
+            return "identity";
     }
     return "identity";
 }
@@ -136,8 +140,8 @@ std::optional<Coding> parse_coding(std::string_view value) {
 }
 
 Coding negotiate_coding(std::string_view accept_encoding) {
-    std::array<Preference, 4> prefs{{{Coding::br}, {Coding::gzip}, {Coding::deflate},
-                                     {Coding::identity}}};
+    std::array<Preference, 4> prefs{
+        {{Coding::br}, {Coding::gzip}, {Coding::deflate}, {Coding::identity}}};
     std::string_view rest = accept_encoding;
     while (!rest.empty()) {
         const auto comma = rest.find(',');
@@ -158,15 +162,18 @@ Coding negotiate_coding(std::string_view accept_encoding) {
                     const double parsed = std::strtod(number.c_str(), &end);
                     q = (end != number.c_str()) ? parsed : 0;
                 }
-                params = next == std::string_view::npos ? std::string_view{} : params.substr(next + 1);
+                params =
+                    next == std::string_view::npos ? std::string_view{} : params.substr(next + 1);
             }
         }
         name = util::trim(name);
         if (name.empty()) continue;
         for (auto& p : prefs) {
             int specificity = -1;
-            if (util::iequals(name, coding_name(p.coding))) specificity = 1;
-            else if (name == "*") specificity = 0;
+            if (util::iequals(name, coding_name(p.coding)))
+                specificity = 1;
+            else if (name == "*")
+                specificity = 0;
             if (specificity < 0 || specificity < p.specificity) continue;
             if (specificity > p.specificity || q > p.q) {
                 p.q = q;
@@ -190,24 +197,34 @@ Coding negotiate_coding(std::string_view accept_encoding) {
 
 std::string compress(Coding coding, std::string_view data) {
     switch (coding) {
-        case Coding::br: return brotli_compress(data);
-        case Coding::gzip: return zlib_compress(data, 15 + 16);
-        case Coding::deflate: return zlib_compress(data, 15);
-        case Coding::identity: return std::string(data);
+        case Coding::br:
+            return brotli_compress(data);
+        case Coding::gzip:
+            return zlib_compress(data, 15 + 16);
+        case Coding::deflate:
+            return zlib_compress(data, 15);
+        case Coding::identity:
+            return std::string(data);
     }
     return std::string(data);
 }
 
 InflateResult decompress(Coding coding, std::string_view data, std::size_t limit) {
     switch (coding) {
-        case Coding::br: return brotli_decompress(data, limit);
-        case Coding::gzip: return zlib_decompress(data, 15 + 16, limit);
-        case Coding::deflate: return zlib_decompress(data, 15, limit);
-        case Coding::identity: break;
+        case Coding::br:
+            return brotli_decompress(data, limit);
+        case Coding::gzip:
+            return zlib_decompress(data, 15 + 16, limit);
+        case Coding::deflate:
+            return zlib_decompress(data, 15, limit);
+        case Coding::identity:
+            break;
     }
     InflateResult result;
-    if (data.size() > limit) result.status = InflateResult::Status::too_large;
-    else result.data.assign(data);
+    if (data.size() > limit)
+        result.status = InflateResult::Status::too_large;
+    else
+        result.data.assign(data);
     return result;
 }
 

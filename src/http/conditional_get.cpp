@@ -4,6 +4,7 @@
 
 #include <array>
 #include <cstdio>
+#include <memory>
 #include <stdexcept>
 
 #include "http/middlewares.hpp"
@@ -21,8 +22,10 @@ const EVP_MD* sha1() {
 std::string compute_weak_etag(std::string_view body) {
     std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
     unsigned int digest_size = 0;
-    thread_local EVP_MD_CTX* const ctx = EVP_MD_CTX_new();
-    if (EVP_DigestInit_ex(ctx, sha1(), nullptr) != 1 ||
+    thread_local const std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> context(
+        EVP_MD_CTX_new(), &EVP_MD_CTX_free);
+    EVP_MD_CTX* const ctx = context.get();
+    if (ctx == nullptr || EVP_DigestInit_ex(ctx, sha1(), nullptr) != 1 ||
         EVP_DigestUpdate(ctx, body.data(), body.size()) != 1 ||
         EVP_DigestFinal_ex(ctx, digest.data(), &digest_size) != 1 ||
         digest_size != SHA_DIGEST_LENGTH) {
@@ -85,8 +88,8 @@ Middleware conditional_get() {
         const bool cacheable_method = request.method == "GET" || request.method == "HEAD";
         const bool success = response.status >= 200 && response.status < 300;
         const auto if_none_match = request.headers.get("if-none-match");
-        const bool no_cache = request.headers.get("cache-control").find("no-cache") !=
-                              std::string_view::npos;
+        const bool no_cache =
+            request.headers.get("cache-control").find("no-cache") != std::string_view::npos;
         if (cacheable_method && success && !if_none_match.empty() && !no_cache &&
             if_none_match_matches(if_none_match, response.headers.get("ETag"))) {
             response.status = 304;

@@ -35,7 +35,8 @@ Middleware cors(CorsOptions options, observability::Logger& logger) {
         }
 
         auto decorate = [&](Response& response) {
-            if (has_origin) response.headers.set("Access-Control-Allow-Origin", std::string(origin));
+            if (has_origin)
+                response.headers.set("Access-Control-Allow-Origin", std::string(origin));
             response.headers.set_static("Access-Control-Allow-Credentials", "true");
         };
 

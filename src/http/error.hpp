@@ -18,7 +18,7 @@ public:
 
     int status() const { return status_; }
     const std::string& message() const { return message_; }
-    const std::string& code() const { return code_; }              // empty: no `code` key
+    const std::string& code() const { return code_; }                  // empty: no `code` key
     const std::string& details_json() const { return details_json_; }  // empty: no `details` key
 
 private:

@@ -17,7 +17,9 @@ public:
     bool contains(std::string_view name) const;
     // All values of `name` joined by ", " (how Node presents repeated headers such as XFF).
     std::string joined(std::string_view name) const;
-    const std::vector<std::pair<std::string_view, std::string_view>>& items() const { return items_; }
+    const std::vector<std::pair<std::string_view, std::string_view>>& items() const {
+        return items_;
+    }
 
 private:
     std::vector<std::pair<std::string_view, std::string_view>> items_;

@@ -33,7 +33,9 @@ bool has_body(const Request& request) {
            !request.headers.get("content-length").empty();
 }
 
-[[noreturn]] void invalid_json() { throw HttpError(400, "Invalid JSON"); }
+[[noreturn]] void invalid_json() {
+    throw HttpError(400, "Invalid JSON");
+}
 }  // namespace
 
 bool is_json_content_type(std::string_view content_type) {

@@ -27,9 +27,7 @@ Awaitable<Response> Pipeline::call(std::size_t index, Request& request) const {
         failure = Response::error(e.status(), e.message(), e.code(), e.details_json());
     } catch (const std::exception& e) {
         logger_.log(observability::Level::error, "Unhandled error while handling request",
-                    observability::LogFields()
-                        .str("reqId", request.id)
-                        .error("Error", e.what()));
+                    observability::LogFields().str("reqId", request.id).error("Error", e.what()));
         failure = Response::error(500, "Internal Server Error");
     }
     co_return std::move(*failure);

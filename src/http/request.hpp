@@ -22,13 +22,13 @@ struct Request {
     Request(Request&&) noexcept;
     Request& operator=(Request&&) noexcept;
 
-    std::string_view method;   // as received (methods are case-sensitive in HTTP)
-    std::string_view target;   // raw request target, e.g. `/auth/login?x=1`
-    std::string_view path;     // target without the query string
-    std::string_view query;    // after `?`, without it
-    unsigned version = 11;     // 10 or 11
+    std::string_view method;  // as received (methods are case-sensitive in HTTP)
+    std::string_view target;  // raw request target, e.g. `/auth/login?x=1`
+    std::string_view path;    // target without the query string
+    std::string_view query;   // after `?`, without it
+    unsigned version = 11;    // 10 or 11
     RequestHeaders headers;
-    std::string body;          // raw body bytes as received
+    std::string body;  // raw body bytes as received
 
     // Set by the body parser for JSON requests; null for other content types.
     std::unique_ptr<boost::json::value> json;
@@ -39,7 +39,7 @@ struct Request {
     std::string id;              // request id (3.5)
     std::string remote_address;  // socket peer as Node shows it (`::ffff:127.0.0.1`)
     std::uint16_t remote_port = 0;
-    std::string client_ip;       // derived through TRUST_PROXY (2.4)
+    std::string client_ip;  // derived through TRUST_PROXY (2.4)
     std::chrono::steady_clock::time_point start;
 
     // Filled by the router.

@@ -12,8 +12,8 @@ struct Response {
     int status = 200;
     ResponseHeaders headers;
     std::string body;
-    bool chunked = false;     // set by compression: no Content-Length, one chunk
-    bool allow_etag = true;   // false for bodies the reference streams (Prometheus text)
+    bool chunked = false;    // set by compression: no Content-Length, one chunk
+    bool allow_etag = true;  // false for bodies the reference streams (Prometheus text)
 
     // `Content-Type: application/json; charset=utf-8` with `json_text` as the body.
     static Response json(int status, std::string json_text);

@@ -12,8 +12,8 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/http/read.hpp>
 #include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
 
 #include <algorithm>
@@ -258,7 +258,8 @@ struct Server::Impl {
     }
 
     // Answers a request that never reached the pipeline, then the connection closes.
-    asio::awaitable<void> reject(ConnectionState& connection, int status, std::string_view message) {
+    asio::awaitable<void> reject(ConnectionState& connection, int status,
+                                 std::string_view message) {
         co_await write_response(connection, Response::error(status, message), false, false);
     }
 
@@ -312,8 +313,7 @@ struct Server::Impl {
                 if (util::iequals(parser.get()[bhttp::field::expect], "100-continue")) {
                     auto [ec, n] = co_await asio::async_write(
                         connection.socket,
-                        asio::buffer(std::string_view("HTTP/1.1 100 Continue\r\n\r\n")),
-                        kUseTuple);
+                        asio::buffer(std::string_view("HTTP/1.1 100 Continue\r\n\r\n")), kUseTuple);
                     if (ec) co_return;
                 }
                 connection.deadline = start + options.request_timeout;
@@ -365,7 +365,9 @@ struct Server::Impl {
 Server::Server(ServerOptions options, const Pipeline& pipeline, observability::Logger& logger)
     : impl_(std::make_unique<Impl>(std::move(options), pipeline, logger)) {}
 
-Server::~Server() { stop(); }
+Server::~Server() {
+    stop();
+}
 
 void Server::start() {
     int threads = impl_->options.threads;
@@ -394,7 +396,9 @@ void Server::start() {
     }
 }
 
-std::uint16_t Server::port() const { return impl_->bound_port; }
+std::uint16_t Server::port() const {
+    return impl_->bound_port;
+}
 
 void Server::stop_accepting() {
     for (auto& w : impl_->workers) {

@@ -20,7 +20,7 @@ class Pipeline;
 
 struct ServerOptions {
     std::uint16_t port = 3000;
-    int threads = 0;                   // 0: one per core
+    int threads = 0;  // 0: one per core
     std::size_t body_limit = 100 * 1024;
     std::size_t header_limit = 16 * 1024;  // Node's default --max-http-header-size
     std::chrono::milliseconds request_timeout{30000};

@@ -13,10 +13,20 @@ std::size_t utf8_sequence_length(std::string_view text, std::size_t i) {
     unsigned min = 0;
     unsigned cp = 0;
     if (b0 < 0x80) return 1;
-    if ((b0 & 0xe0) == 0xc0) { len = 2; cp = b0 & 0x1fu; min = 0x80; }
-    else if ((b0 & 0xf0) == 0xe0) { len = 3; cp = b0 & 0x0fu; min = 0x800; }
-    else if ((b0 & 0xf8) == 0xf0) { len = 4; cp = b0 & 0x07u; min = 0x10000; }
-    else return 0;
+    if ((b0 & 0xe0) == 0xc0) {
+        len = 2;
+        cp = b0 & 0x1fu;
+        min = 0x80;
+    } else if ((b0 & 0xf0) == 0xe0) {
+        len = 3;
+        cp = b0 & 0x0fu;
+        min = 0x800;
+    } else if ((b0 & 0xf8) == 0xf0) {
+        len = 4;
+        cp = b0 & 0x07u;
+        min = 0x10000;
+    } else
+        return 0;
     if (i + len > text.size()) return 0;
     for (std::size_t k = 1; k < len; ++k) {
         const auto b = static_cast<unsigned char>(text[i + k]);
@@ -46,13 +56,27 @@ void append_json_string(std::string& out, std::string_view text) {
             continue;
         }
         switch (c) {
-            case '"': out.append("\\\""); break;
-            case '\\': out.append("\\\\"); break;
-            case '\n': out.append("\\n"); break;
-            case '\r': out.append("\\r"); break;
-            case '\t': out.append("\\t"); break;
-            case '\b': out.append("\\b"); break;
-            case '\f': out.append("\\f"); break;
+            case '"':
+                out.append("\\\"");
+                break;
+            case '\\':
+                out.append("\\\\");
+                break;
+            case '\n':
+                out.append("\\n");
+                break;
+            case '\r':
+                out.append("\\r");
+                break;
+            case '\t':
+                out.append("\\t");
+                break;
+            case '\b':
+                out.append("\\b");
+                break;
+            case '\f':
+                out.append("\\f");
+                break;
             default:
                 if (c < 0x20) {
                     out.append("\\u00");

@@ -28,13 +28,20 @@ std::string host_name() {
 
 std::string_view level_label(Level level) {
     switch (level) {
-        case Level::trace: return "trace";
-        case Level::debug: return "debug";
-        case Level::info: return "info";
-        case Level::warn: return "warn";
-        case Level::error: return "error";
-        case Level::fatal: return "fatal";
-        case Level::silent: return "silent";
+        case Level::trace:
+            return "trace";
+        case Level::debug:
+            return "debug";
+        case Level::info:
+            return "info";
+        case Level::warn:
+            return "warn";
+        case Level::error:
+            return "error";
+        case Level::fatal:
+            return "fatal";
+        case Level::silent:
+            return "silent";
     }
     return "info";
 }
@@ -135,7 +142,9 @@ void Logger::write_line(std::string_view line) {
     write_all(copy);
 }
 
-void Logger::buffer_this_thread() { tl_buffer.enabled = true; }
+void Logger::buffer_this_thread() {
+    tl_buffer.enabled = true;
+}
 
 void Logger::flush_thread_buffer() {
     auto& buffer = tl_buffer;

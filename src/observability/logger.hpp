@@ -11,7 +11,15 @@
 
 namespace portcullis::observability {
 
-enum class Level : int { trace = 10, debug = 20, info = 30, warn = 40, error = 50, fatal = 60, silent = 100 };
+enum class Level : int {
+    trace = 10,
+    debug = 20,
+    info = 30,
+    warn = 40,
+    error = 50,
+    fatal = 60,
+    silent = 100
+};
 
 std::string_view level_label(Level level);
 
@@ -41,7 +49,8 @@ public:
     Logger& operator=(const Logger&) = delete;
 
     bool enabled(Level level) const {
-        return static_cast<int>(level) >= static_cast<int>(min_level_.load(std::memory_order_relaxed));
+        return static_cast<int>(level) >=
+               static_cast<int>(min_level_.load(std::memory_order_relaxed));
     }
     void set_level(Level level) { min_level_.store(level, std::memory_order_relaxed); }
 

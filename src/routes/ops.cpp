@@ -30,18 +30,18 @@ std::vector<http::Route> ops_routes(const Lifecycle& lifecycle,
                           co_return http::Response::json(200, R"({"status":"ok"})");
                       }});
 
-    routes.push_back({"GET", "/ready",
-                      [&lifecycle, checks](http::Request&) -> http::Awaitable<http::Response> {
-                          if (lifecycle.shutting_down.load()) {
-                              throw http::HttpError(503, "Shutting down", "SHUTTING_DOWN");
-                          }
-                          for (const auto& check : *checks) {
-                              if (!co_await check.ready()) {
-                                  throw http::HttpError(check.status, check.message, check.code);
-                              }
-                          }
-                          co_return http::Response::json(200, R"({"status":"ready"})");
-                      }});
+    routes.push_back(
+        {"GET", "/ready", [&lifecycle, checks](http::Request&) -> http::Awaitable<http::Response> {
+             if (lifecycle.shutting_down.load()) {
+                 throw http::HttpError(503, "Shutting down", "SHUTTING_DOWN");
+             }
+             for (const auto& check : *checks) {
+                 if (!co_await check.ready()) {
+                     throw http::HttpError(check.status, check.message, check.code);
+                 }
+             }
+             co_return http::Response::json(200, R"({"status":"ready"})");
+         }});
 
     routes.push_back({"GET", "/version",
                       [body = version_body()](http::Request&) -> http::Awaitable<http::Response> {

@@ -87,7 +87,9 @@ std::optional<Cidr> parse_cidr(std::string_view text) {
     return make_cidr(*address, *prefix);
 }
 
-Cidr host_range(const IpAddress& address) { return *make_cidr(address, address.v6 ? 128 : 32); }
+Cidr host_range(const IpAddress& address) {
+    return *make_cidr(address, address.v6 ? 128 : 32);
+}
 
 bool contains(const Cidr& range, const IpAddress& address) {
     IpAddress candidate = unmap_ipv4(address);

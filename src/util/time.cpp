@@ -7,8 +7,8 @@
 namespace portcullis::util {
 namespace {
 std::tm utc_parts(SystemTime time) {
-    const std::time_t seconds = std::chrono::system_clock::to_time_t(
-        std::chrono::floor<std::chrono::seconds>(time));
+    const std::time_t seconds =
+        std::chrono::system_clock::to_time_t(std::chrono::floor<std::chrono::seconds>(time));
     std::tm parts{};
     gmtime_r(&seconds, &parts);
     return parts;

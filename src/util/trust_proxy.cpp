@@ -17,7 +17,9 @@ constexpr std::array<std::string_view, 16> kUnicodeSpaces = {
 };
 constexpr std::array<std::string_view, 3> kMoreUnicodeSpaces = {"\u205f", "\u3000", "\ufeff"};
 
-bool is_ascii_space(char c) { return c == ' ' || (c >= '\t' && c <= '\r'); }
+bool is_ascii_space(char c) {
+    return c == ' ' || (c >= '\t' && c <= '\r');
+}
 
 // Byte length of the white-space character at the front (or back) of `text`, 0 if none.
 std::size_t space_length(std::string_view text, bool at_back) {

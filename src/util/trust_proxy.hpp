@@ -1,4 +1,5 @@
-// The TRUST_PROXY setting and client-IP derivation exactly as Express/proxy-addr do it (contract 2.4).
+// The TRUST_PROXY setting and client-IP derivation exactly as Express/proxy-addr do it
+// (contract 2.4).
 #pragma once
 
 #include <optional>
@@ -13,8 +14,8 @@ namespace portcullis::util {
 struct TrustProxy {
     enum class Kind { nothing, everything, hops, ranges };
     Kind kind = Kind::ranges;
-    int hops = 0;               // Kind::hops: positions 0..hops-1 of the chain are trusted
-    std::vector<Cidr> ranges;   // Kind::ranges
+    int hops = 0;              // Kind::hops: positions 0..hops-1 of the chain are trusted
+    std::vector<Cidr> ranges;  // Kind::ranges
 
     static TrustProxy loopback();  // the default: 127.0.0.1/8 and ::1/128
 };

@@ -40,7 +40,8 @@ void expect_pipeline_headers(const HttpResponse& r) {
 }
 
 TEST_F(BodyParsing, InvalidJsonIs400WithoutCodeThroughThePipeline) {
-    for (const std::string body : {"{bad", "\"just a string\"", "42", "true", "   ", "{\"a\":1,}"}) {
+    for (const std::string body :
+         {"{bad", "\"just a string\"", "42", "true", "   ", "{\"a\":1,}"}) {
         const auto r = post(body, "application/json");
         EXPECT_EQ(r.status, 400) << body;
         EXPECT_EQ(r.body, R"({"error":{"message":"Invalid JSON"}})") << body;
@@ -75,9 +76,10 @@ TEST_F(BodyParsing, ChunkedBodyOverTheLimitIs413) {
     std::string body = "{\"a\":\"" + std::string(5000, 'x') + "\"}";
     char size_hex[16];
     std::snprintf(size_hex, sizeof size_hex, "%zx", body.size());
-    c.send("POST /auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-           "Transfer-Encoding: chunked\r\n\r\n" + std::string(size_hex) + "\r\n" + body +
-           "\r\n0\r\n\r\n");
+    c.send(
+        "POST /auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        "Transfer-Encoding: chunked\r\n\r\n" +
+        std::string(size_hex) + "\r\n" + body + "\r\n0\r\n\r\n");
     EXPECT_EQ(c.read_response().status, 413);
 }
 
@@ -110,8 +112,9 @@ TEST_F(BodyParsing, UnsupportedContentEncodingIs415) {
 
 TEST_F(BodyParsing, ExpectContinueIsAnswered) {
     Connection c("127.0.0.1", port());
-    c.send("POST /auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-           "Content-Length: 7\r\nExpect: 100-continue\r\n\r\n");
+    c.send(
+        "POST /auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        "Content-Length: 7\r\nExpect: 100-continue\r\n\r\n");
     EXPECT_EQ(c.read_response().status, 100);
     c.send("{\"a\":1}");
     EXPECT_EQ(c.read_response().status, 404);

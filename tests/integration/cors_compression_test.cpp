@@ -40,11 +40,12 @@ TEST(Cors, ProductionAllowlistAllowsListedOriginsOnly) {
     EXPECT_EQ(ok.status, 200);
     EXPECT_EQ(ok.header("access-control-allow-origin"), "https://second.example");
 
-    for (const std::string origin :
-         {"https://malicious.example", "https://allowed.example/", "null", "HTTPS://ALLOWED.EXAMPLE"}) {
+    for (const std::string origin : {"https://malicious.example", "https://allowed.example/",
+                                     "null", "HTTPS://ALLOWED.EXAMPLE"}) {
         const auto denied = get(server.port(), "/health", {{"Origin", origin}});
         EXPECT_EQ(denied.status, 403) << origin;
-        EXPECT_EQ(denied.body, R"({"error":{"message":"Forbidden","code":"CORS_ORIGIN_FORBIDDEN"}})");
+        EXPECT_EQ(denied.body,
+                  R"({"error":{"message":"Forbidden","code":"CORS_ORIGIN_FORBIDDEN"}})");
         EXPECT_FALSE(denied.has_header("access-control-allow-origin"));
         EXPECT_FALSE(denied.has_header("access-control-allow-credentials"));
         EXPECT_EQ(denied.header("x-frame-options"), "SAMEORIGIN");
@@ -53,9 +54,9 @@ TEST(Cors, ProductionAllowlistAllowsListedOriginsOnly) {
             EXPECT_THAT(*vary, ::testing::Not(HasSubstr("Origin")));
         }
     }
-    const auto denied_options = fetch(server.port(), Request{"OPTIONS", "/auth/login",
-                                                             {{"Origin", "https://evil.example"}},
-                                                             std::nullopt});
+    const auto denied_options = fetch(
+        server.port(),
+        Request{"OPTIONS", "/auth/login", {{"Origin", "https://evil.example"}}, std::nullopt});
     EXPECT_EQ(denied_options.status, 403);
 
     EXPECT_TRUE(server.wait_for_line([](const boost::json::value& line) {
@@ -70,7 +71,8 @@ TEST(Cors, AllowedOptionsIsAPreflight204) {
     ServerProcess server(production_env());
     ASSERT_TRUE(server.wait_healthy()) << server.output();
     const auto r = fetch(server.port(),
-                         Request{"OPTIONS", "/auth/login",
+                         Request{"OPTIONS",
+                                 "/auth/login",
                                  {{"Origin", "https://allowed.example"},
                                   {"Access-Control-Request-Method", "POST"},
                                   {"Access-Control-Request-Headers", "content-type,authorization"}},
@@ -87,9 +89,10 @@ TEST(Cors, AllowedOptionsIsAPreflight204) {
     EXPECT_FALSE(r.has_header("access-control-expose-headers"));
 
     // Without requested headers the allow-headers header is omitted; any path is answered.
-    const auto plain = fetch(server.port(), Request{"OPTIONS", "/does/not/exist",
-                                                    {{"Origin", "https://allowed.example"}},
-                                                    std::nullopt});
+    const auto plain = fetch(
+        server.port(),
+        Request{
+            "OPTIONS", "/does/not/exist", {{"Origin", "https://allowed.example"}}, std::nullopt});
     EXPECT_EQ(plain.status, 204);
     EXPECT_FALSE(plain.has_header("access-control-allow-headers"));
 }
@@ -130,8 +133,8 @@ TEST(Compression, BodiesAtTheThresholdAreCompressedWithTheBestCoding) {
     EXPECT_FALSE(get(server.port(), "/health", {{"Accept-Encoding", "gzip"}})
                      .has_header("content-encoding"));
     // HEAD is never compressed.
-    const auto head = fetch(server.port(), Request{"HEAD", "/version", {{"Accept-Encoding", "gzip"}},
-                                                   std::nullopt});
+    const auto head = fetch(
+        server.port(), Request{"HEAD", "/version", {{"Accept-Encoding", "gzip"}}, std::nullopt});
     EXPECT_FALSE(head.has_header("content-encoding"));
 }
 
@@ -143,7 +146,8 @@ TEST(Compression, CanBeDisabled) {
     ASSERT_TRUE(server.wait_healthy()) << server.output();
     const auto r = get(server.port(), "/version", {{"Accept-Encoding", "gzip"}});
     EXPECT_FALSE(r.has_header("content-encoding"));
-    EXPECT_FALSE(r.has_header("vary") && r.header("vary")->find("Accept-Encoding") != std::string::npos);
+    EXPECT_FALSE(r.has_header("vary") &&
+                 r.header("vary")->find("Accept-Encoding") != std::string::npos);
 }
 
 }  // namespace

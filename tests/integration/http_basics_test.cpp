@@ -45,7 +45,8 @@ TEST_F(HttpBasics, HealthAnswersOkWithEtagAndRequestId) {
 }
 
 TEST_F(HttpBasics, MatchingIfNoneMatchGives304WithoutBody) {
-    const auto r = get(port(), "/health", {{"If-None-Match", "W/\"f-VaSQ4oDUiZblZNAEkkN+sX+q3Sg\""}});
+    const auto r =
+        get(port(), "/health", {{"If-None-Match", "W/\"f-VaSQ4oDUiZblZNAEkkN+sX+q3Sg\""}});
     EXPECT_EQ(r.status, 304);
     EXPECT_TRUE(r.body.empty());
     EXPECT_FALSE(r.has_header("content-type"));
@@ -86,9 +87,12 @@ TEST_F(HttpBasics, ReadyIsOkWhileRunning) {
 }
 
 TEST_F(HttpBasics, UnknownPathsAndMethodsAreTheJson404) {
-    for (const auto& [method, path] : std::vector<std::pair<std::string, std::string>>{
-             {"GET", "/nope"}, {"POST", "/health"}, {"DELETE", "/version"}, {"GET", "/auth/unknown"},
-             {"PUT", "/"}}) {
+    for (const auto& [method, path] :
+         std::vector<std::pair<std::string, std::string>>{{"GET", "/nope"},
+                                                          {"POST", "/health"},
+                                                          {"DELETE", "/version"},
+                                                          {"GET", "/auth/unknown"},
+                                                          {"PUT", "/"}}) {
         const auto r = fetch(port(), Request{method, path, {}, std::nullopt});
         EXPECT_EQ(r.status, 404) << method << " " << path;
         EXPECT_EQ(r.body, R"({"error":{"message":"Not Found"}})");
@@ -141,8 +145,9 @@ TEST_F(HttpBasics, SecurityHeadersAreExactlyHelmetsDefaults) {
 
 TEST_F(HttpBasics, KeepAliveIsAdvertisedAndPipelinedRequestsAnswerInOrder) {
     Connection c("127.0.0.1", port());
-    c.send("GET /health HTTP/1.1\r\nHost: x\r\n\r\nGET /version HTTP/1.1\r\nHost: x\r\n\r\n"
-           "GET /nope HTTP/1.1\r\nHost: x\r\n\r\n");
+    c.send(
+        "GET /health HTTP/1.1\r\nHost: x\r\n\r\nGET /version HTTP/1.1\r\nHost: x\r\n\r\n"
+        "GET /nope HTTP/1.1\r\nHost: x\r\n\r\n");
     const auto a = c.read_response();
     const auto b = c.read_response();
     const auto d = c.read_response();

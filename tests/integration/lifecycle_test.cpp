@@ -100,8 +100,9 @@ TEST(Lifecycle, SigtermDrainsAnInFlightRequestThenExitsZero) {
     ServerProcess server(base_env());
     ASSERT_TRUE(server.wait_healthy());
     Connection slow("127.0.0.1", server.port());
-    slow.send("POST /auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-              "Content-Length: 7\r\n\r\n{\"a\"");
+    slow.send(
+        "POST /auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        "Content-Length: 7\r\n\r\n{\"a\"");
     std::this_thread::sleep_for(200ms);
     server.signal(SIGTERM);
     std::this_thread::sleep_for(500ms);
@@ -168,8 +169,9 @@ TEST(Lifecycle, GraceTimeoutForcesExitOne) {
     ServerProcess server(env);
     ASSERT_TRUE(server.wait_healthy());
     Connection stuck("127.0.0.1", server.port());
-    stuck.send("POST /auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-               "Content-Length: 100\r\n\r\n{");
+    stuck.send(
+        "POST /auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        "Content-Length: 100\r\n\r\n{");
     std::this_thread::sleep_for(200ms);
     server.signal(SIGTERM);
     EXPECT_EQ(server.wait_exit(5s), 1);

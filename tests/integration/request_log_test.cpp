@@ -3,8 +3,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include <boost/json/serialize.hpp>
 #include <signal.h>
+#include <boost/json/serialize.hpp>
 
 #include "http_client.hpp"
 #include "server_process.hpp"

@@ -60,12 +60,14 @@ Connection::Connection(std::string host, std::uint16_t port) {
     if (rc != 0) {
         ::close(fd_);
         fd_ = -1;
-        throw std::runtime_error("connect to port " + std::to_string(port) + " failed: " +
-                                 std::strerror(errno));
+        throw std::runtime_error("connect to port " + std::to_string(port) +
+                                 " failed: " + std::strerror(errno));
     }
 }
 
-Connection::~Connection() { close(); }
+Connection::~Connection() {
+    close();
+}
 
 void Connection::close() {
     if (fd_ >= 0) ::close(fd_);
@@ -239,7 +241,8 @@ std::string brotli_decompress(std::string_view data) {
     std::string out(data.size() * 20 + 1024, '\0');
     std::size_t size = out.size();
     if (BrotliDecoderDecompress(data.size(), reinterpret_cast<const uint8_t*>(data.data()), &size,
-                                reinterpret_cast<uint8_t*>(out.data())) != BROTLI_DECODER_RESULT_SUCCESS) {
+                                reinterpret_cast<uint8_t*>(out.data())) !=
+        BROTLI_DECODER_RESULT_SUCCESS) {
         throw std::runtime_error("brotli decode failed");
     }
     out.resize(size);

@@ -34,7 +34,8 @@ pid_t spawn(const Env& env, const std::vector<std::string>& args, const std::str
     if (env.find("PATH") == env.end()) env_strings.push_back("PATH=/usr/sbin:/usr/bin:/sbin:/bin");
     // Sanitizer settings of the test run reach the server too.
     for (const char* name : {"ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS"}) {
-        if (const char* value = std::getenv(name)) env_strings.push_back(std::string(name) + "=" + value);
+        if (const char* value = std::getenv(name))
+            env_strings.push_back(std::string(name) + "=" + value);
     }
     std::vector<char*> envp;
     for (auto& s : env_strings) envp.push_back(s.data());
@@ -161,7 +162,9 @@ std::optional<int> ServerProcess::wait_exit(std::chrono::milliseconds timeout) {
     return exit_code_;
 }
 
-std::string ServerProcess::output() const { return read_file(log_path_); }
+std::string ServerProcess::output() const {
+    return read_file(log_path_);
+}
 
 std::vector<boost::json::value> ServerProcess::json_lines() const {
     std::vector<boost::json::value> lines;

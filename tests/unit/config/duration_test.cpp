@@ -18,7 +18,9 @@ double ms(std::string_view text) {
     return parsed.milliseconds;
 }
 
-DurationProblem problem(std::string_view text) { return parse_duration(text).problem; }
+DurationProblem problem(std::string_view text) {
+    return parse_duration(text).problem;
+}
 
 TEST(ConfigDuration, ReferenceVectorsGiveTheStatedLifetime) {
     std::ifstream file(std::string(PORTCULLIS_VECTORS_DIR) + "/jwt.json");

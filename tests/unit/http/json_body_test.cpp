@@ -24,12 +24,13 @@ Outcome run(std::string content_type, std::string body, std::size_t limit = 1024
             bool with_length = true) {
     observability::Logger logger(observability::Level::silent);
     std::string parsed;
-    Pipeline pipeline({json_body({limit})},
-                      [&parsed](Request& r) -> Awaitable<Response> {
-                          if (r.json) parsed = boost::json::serialize(*r.json);
-                          co_return Response::empty(204);
-                      },
-                      logger);
+    Pipeline pipeline(
+        {json_body({limit})},
+        [&parsed](Request& r) -> Awaitable<Response> {
+            if (r.json) parsed = boost::json::serialize(*r.json);
+            co_return Response::empty(204);
+        },
+        logger);
     Request request;
     request.method = "POST";
     request.body = std::move(body);

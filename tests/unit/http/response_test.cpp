@@ -11,8 +11,9 @@ TEST(ErrorEnvelope, OmitsEmptyCodeAndDetails) {
     EXPECT_EQ(Response::error(404, "Not Found").body, R"({"error":{"message":"Not Found"}})");
     EXPECT_EQ(Response::error(409, "Email already registered", "EMAIL_TAKEN").body,
               R"({"error":{"message":"Email already registered","code":"EMAIL_TAKEN"}})");
-    EXPECT_EQ(Response::error(400, "Invalid request payload", "VALIDATION", "[]").body,
-              R"({"error":{"message":"Invalid request payload","code":"VALIDATION","details":[]}})");
+    EXPECT_EQ(
+        Response::error(400, "Invalid request payload", "VALIDATION", "[]").body,
+        R"({"error":{"message":"Invalid request payload","code":"VALIDATION","details":[]}})");
     EXPECT_EQ(Response::error(400, "say \"hi\"").body, R"({"error":{"message":"say \"hi\""}})");
     const auto r = Response::error(500, "x");
     EXPECT_EQ(r.status, 500);

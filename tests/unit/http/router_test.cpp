@@ -75,7 +75,7 @@ TEST(DecodeUriComponent, FollowsJavaScript) {
     EXPECT_FALSE(decode_uri_component("%4"));
     EXPECT_FALSE(decode_uri_component("%zz"));
     EXPECT_FALSE(decode_uri_component("%E0%A4%A"));
-    EXPECT_FALSE(decode_uri_component("%C3"));      // truncated sequence
+    EXPECT_FALSE(decode_uri_component("%C3"));        // truncated sequence
     EXPECT_FALSE(decode_uri_component("%ED%A0%80"));  // surrogate
     EXPECT_FALSE(decode_uri_component("%C0%AF"));     // overlong
 }

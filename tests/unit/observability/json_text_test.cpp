@@ -40,8 +40,13 @@ TEST(JsonText, Numbers) {
 
 TEST(LogFields, RenderInInsertionOrder) {
     LogFields f;
-    f.str("a", "x").num("b", std::int64_t{2}).boolean("c", true).raw("d", "[1]").error("Error", "boom");
-    EXPECT_EQ(f.text(), R"(,"a":"x","b":2,"c":true,"d":[1],"err":{"type":"Error","message":"boom"})");
+    f.str("a", "x")
+        .num("b", std::int64_t{2})
+        .boolean("c", true)
+        .raw("d", "[1]")
+        .error("Error", "boom");
+    EXPECT_EQ(f.text(),
+              R"(,"a":"x","b":2,"c":true,"d":[1],"err":{"type":"Error","message":"boom"})");
 }
 
 }  // namespace

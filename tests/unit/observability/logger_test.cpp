@@ -28,7 +28,8 @@ public:
         fds_[1] = -1;
         std::string out;
         char buf[4096];
-        for (ssize_t n; (n = ::read(fds_[0], buf, sizeof buf)) > 0;) out.append(buf, static_cast<std::size_t>(n));
+        for (ssize_t n; (n = ::read(fds_[0], buf, sizeof buf)) > 0;)
+            out.append(buf, static_cast<std::size_t>(n));
         return out;
     }
 
@@ -84,7 +85,8 @@ TEST(Logger, BufferedThreadsWriteOnFlushAndLinesStayWhole) {
         threads.emplace_back([&logger, t] {
             logger.buffer_this_thread();
             for (int i = 0; i < 200; ++i) {
-                logger.log(Level::info, "line", LogFields().num("t", std::int64_t{t}).num("i", std::int64_t{i}));
+                logger.log(Level::info, "line",
+                           LogFields().num("t", std::int64_t{t}).num("i", std::int64_t{i}));
             }
             logger.flush_thread_buffer();
         });
@@ -96,7 +98,8 @@ TEST(Logger, BufferedThreadsWriteOnFlushAndLinesStayWhole) {
     for (std::size_t n; (n = std::fread(buf, 1, sizeof buf, file)) > 0;) text.append(buf, n);
     std::fclose(file);
     std::size_t lines = 0;
-    for (std::size_t pos = 0, next; (next = text.find('\n', pos)) != std::string::npos; pos = next + 1) {
+    for (std::size_t pos = 0, next; (next = text.find('\n', pos)) != std::string::npos;
+         pos = next + 1) {
         EXPECT_NO_THROW(boost::json::parse(text.substr(pos, next - pos)));
         ++lines;
     }
