@@ -19,5 +19,5 @@ ctest --preset release -j "$jobs" --timeout 300 >build/release-ctest.log 2>&1 ||
     cat build/release-ctest.log
     exit 1
 }
-tail -n 4 build/release-ctest.log | head -n 1
+grep "tests passed" build/release-ctest.log | sed "s/^/release: /"
 ctest --preset asan -j "$jobs" --timeout 300

@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <exception>
@@ -12,6 +13,9 @@
 
 #include "cli/cli.hpp"
 #include "config/config.hpp"
+#include "db/database.hpp"
+#include "db/dsn.hpp"
+#include "db/migrate.hpp"
 #include "http/middlewares.hpp"
 #include "http/pipeline.hpp"
 #include "http/router.hpp"
@@ -83,7 +87,74 @@ std::optional<portcullis::config::Config> load_or_report(Logger& logger) {
     return std::move(result.config);
 }
 
-int serve(const portcullis::cli::ServeArgs&) {
+// DATABASE_URL as libpq settings; a DSN libpq cannot use is a configuration error (B.1).
+std::optional<portcullis::db::ConnectionSettings> database_settings(
+    const portcullis::config::Config& config, Logger& logger) {
+    std::string error;
+    auto settings = portcullis::db::parse_database_url(config.database_url, error);
+    if (!settings) {
+        logger.log(Level::fatal, "Invalid configuration",
+                   LogFields().raw("errors", problems_json({{"DATABASE_URL", {error}}})));
+    }
+    return settings;
+}
+
+// `migrate deploy`: logs what it applied; false (after a fatal line) when it failed.
+bool run_migrations(const portcullis::db::ConnectionSettings& settings, Logger& logger) {
+    const auto result = portcullis::db::migrate_deploy(settings);
+    for (const auto& name : result.applied) {
+        logger.log(Level::info, "Migration applied", LogFields().str("migration", name));
+    }
+    if (!result.ok) {
+        logger.log(Level::fatal, "Migration failed", LogFields().error("Error", result.error));
+        return false;
+    }
+    logger.log(Level::info, result.applied.empty() ? "No pending migrations to apply"
+                                                   : "All migrations have been applied",
+               LogFields().num("applied", static_cast<std::int64_t>(result.applied.size())));
+    return true;
+}
+
+int migrate_deploy() {
+    Logger logger(Level::info);
+    const auto config = load_or_report(logger);
+    if (!config) return 1;
+    const auto settings = database_settings(*config, logger);
+    if (!settings) return 1;
+    return run_migrations(*settings, logger) ? 0 : 1;
+}
+
+int migrate_status() {
+    Logger logger(Level::info);
+    const auto config = load_or_report(logger);
+    if (!config) return 1;
+    const auto settings = database_settings(*config, logger);
+    if (!settings) return 1;
+    const auto status = portcullis::db::migrate_status(*settings);
+    if (!status.ok) {
+        std::fprintf(stderr, "migrate status failed: %s\n", status.error.c_str());
+        return 1;
+    }
+    using State = portcullis::db::MigrationStatus::State;
+    bool clean = true;
+    for (const auto& m : status.migrations) {
+        const char* label = "applied";
+        switch (m.state) {
+            case State::applied: label = "applied"; break;
+            case State::pending: label = "pending"; break;
+            case State::failed: label = "failed"; break;
+            case State::checksum_mismatch: label = "checksum-mismatch"; break;
+            case State::unknown_in_database: label = "unknown"; break;
+        }
+        clean = clean && m.state == State::applied;
+        std::printf("%-18s %s%s%s\n", label, m.name.c_str(), m.detail.empty() ? "" : "  ",
+                    m.detail.c_str());
+    }
+    std::printf("%s\n", clean ? "Database schema is up to date." : "Database schema is not up to date.");
+    return 0;
+}
+
+int serve(const portcullis::cli::ServeArgs& args) {
     // Signals are taken synchronously by this thread; every thread started later inherits the mask.
     sigset_t signals;
     sigemptyset(&signals);
@@ -97,11 +168,25 @@ int serve(const portcullis::cli::ServeArgs&) {
     std::set_terminate(on_terminate);
     const auto config = load_or_report(logger);
     if (!config) return 1;
+    const auto db_settings = database_settings(*config, logger);
+    if (!db_settings) return 1;
+    if (args.migrate && !run_migrations(*db_settings, logger)) return 1;
 
     namespace http = portcullis::http;
+    portcullis::db::Database database(
+        *db_settings, {.size = config->database_pool_size,
+                       .statement_timeout = config->database_statement_timeout});
     portcullis::routes::Lifecycle lifecycle;
     http::Router router;
-    router.add_all(portcullis::routes::ops_routes(lifecycle, {}));
+    std::vector<portcullis::routes::ReadinessCheck> readiness;
+    // A probe must answer quickly even when Postgres hangs.
+    const auto ping_timeout = std::min(config->database_statement_timeout,
+                                       std::chrono::milliseconds(1000));
+    readiness.push_back({[&database, ping_timeout]() -> http::Awaitable<bool> {
+                             co_return co_await database.local().ping(ping_timeout);
+                         },
+                         503, "Not Ready", "NOT_READY"});
+    router.add_all(portcullis::routes::ops_routes(lifecycle, std::move(readiness)));
 
     std::vector<http::Middleware> chain;
     // The access log wraps the request-id stage so its line shows the echoed x-request-id.
@@ -125,6 +210,9 @@ int serve(const portcullis::cli::ServeArgs&) {
     options.headers_timeout = config->http_headers_timeout;
     options.keepalive_timeout = config->http_keepalive_timeout;
     options.trust_proxy = config->trust_proxy;
+    options.on_thread_start = [&database](boost::asio::io_context& io) {
+        database.attach_this_thread(io);
+    };
     http::Server server(options, pipeline, logger);
     try {
         server.start();
@@ -167,6 +255,8 @@ int serve(const portcullis::cli::ServeArgs&) {
     }
     server.stop();
     logger.log(Level::info, "HTTP server closed");
+    database.close();
+    logger.log(Level::info, "Database disconnected successfully");
     logger.flush_thread_buffer();
     return 0;
 }
@@ -179,5 +269,9 @@ int version() {
 }  // namespace
 
 int main(int argc, char** argv) {
-    return portcullis::cli::run(argc, argv, {.serve = serve, .version = version});
+    return portcullis::cli::run(argc, argv,
+                                {.serve = serve,
+                                 .version = version,
+                                 .migrate_deploy = migrate_deploy,
+                                 .migrate_status = migrate_status});
 }

@@ -6,11 +6,15 @@
 
 namespace portcullis::cli {
 
-struct ServeArgs {};
+struct ServeArgs {
+    bool migrate = false;  // `serve --migrate`: migrate, then serve (the reference's start:prod)
+};
 
 struct Commands {
     std::function<int(const ServeArgs&)> serve;
     std::function<int()> version;
+    std::function<int()> migrate_deploy;
+    std::function<int()> migrate_status;
 };
 
 // Parses argv and runs the chosen command; returns the process exit code.

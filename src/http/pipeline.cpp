@@ -6,6 +6,7 @@
 
 #include "http/error.hpp"
 #include "observability/logger.hpp"
+#include "util/unavailable.hpp"
 
 namespace portcullis::http {
 
@@ -25,6 +26,13 @@ Awaitable<Response> Pipeline::call(std::size_t index, Request& request) const {
         co_return co_await terminal_(request);
     } catch (const HttpError& e) {
         failure = Response::error(e.status(), e.message(), e.code(), e.details_json());
+    } catch (const util::Unavailable& e) {
+        logger_.log(observability::Level::warn, "Dependency unavailable",
+                    observability::LogFields()
+                        .str("reqId", request.id)
+                        .str("code", e.code())
+                        .error("Error", e.what()));
+        failure = Response::error(503, e.public_message(), e.code());
     } catch (const std::exception& e) {
         logger_.log(observability::Level::error, "Unhandled error while handling request",
                     observability::LogFields().str("reqId", request.id).error("Error", e.what()));

@@ -389,6 +389,7 @@ void Server::start() {
         asio::co_spawn(worker.ioc, impl_->accept_loop(worker), asio::detached);
         asio::co_spawn(worker.ioc, impl_->housekeeping_loop(worker), asio::detached);
         worker.thread = std::thread([this, &worker] {
+            if (impl_->options.on_thread_start) impl_->options.on_thread_start(worker.ioc);
             impl_->logger.buffer_this_thread();
             worker.ioc.run();
             impl_->logger.flush_thread_buffer();
@@ -420,7 +421,6 @@ void Server::stop() {
     for (auto& w : impl_->workers) {
         if (w->thread.joinable()) w->thread.join();
     }
-    impl_->workers.clear();
 }
 
 }  // namespace portcullis::http

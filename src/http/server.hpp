@@ -6,9 +6,14 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 
 #include "util/trust_proxy.hpp"
+
+namespace boost::asio {
+class io_context;
+}
 
 namespace portcullis::observability {
 class Logger;
@@ -27,6 +32,8 @@ struct ServerOptions {
     std::chrono::milliseconds headers_timeout{60000};
     std::chrono::milliseconds keepalive_timeout{5000};
     util::TrustProxy trust_proxy = util::TrustProxy::loopback();
+    // Runs on each I/O thread before it serves (per-thread pools attach here).
+    std::function<void(boost::asio::io_context&)> on_thread_start;
 };
 
 class Server {
@@ -46,7 +53,8 @@ public:
     void stop_accepting();
     // Waits until no connection is open or `deadline` passes; true when all closed.
     bool wait_until_idle(std::chrono::steady_clock::time_point deadline);
-    // Stops the I/O threads and joins them.
+    // Stops the I/O threads and joins them; their io_contexts live until the Server is destroyed,
+    // so objects bound to them (pools) can be destroyed first.
     void stop();
 
 private:

@@ -1,0 +1,221 @@
+// See connection.hpp. The libpq calls follow its documented non-blocking protocol:
+// PQconnectPoll for the handshake, then PQsend*/PQflush/PQconsumeInput/PQisBusy/PQgetResult.
+#include "db/connection.hpp"
+
+#include <libpq-fe.h>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <vector>
+
+namespace portcullis::db {
+namespace asio = boost::asio;
+
+namespace {
+constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
+
+std::string connection_error(pg_conn* conn) {
+    std::string message = conn != nullptr ? PQerrorMessage(conn) : "out of memory";
+    while (!message.empty() && (message.back() == '\n' || message.back() == ' ')) message.pop_back();
+    return message;
+}
+}  // namespace
+
+Connection::Connection(asio::io_context& io, pg_conn* conn)
+    : io_(io), conn_(conn), socket_(io), timer_(io) {}
+
+Connection::~Connection() {
+    // libpq owns the descriptor: release it from Asio before PQfinish closes it.
+    if (socket_.is_open()) {
+        boost::system::error_code ignored;
+        socket_.cancel(ignored);
+        socket_.release();
+    }
+    PQfinish(conn_);
+}
+
+void Connection::adopt_socket() {
+    const int fd = PQsocket(conn_);
+    if (fd == socket_fd_ && socket_.is_open()) return;
+    if (socket_.is_open()) socket_.release();
+    socket_fd_ = fd;
+    if (fd >= 0) socket_.assign(fd);
+}
+
+void Connection::fail(const std::string& what) {
+    broken_ = true;
+    disarm();
+    throw DatabaseUnavailable(what);
+}
+
+void Connection::arm(Clock::time_point deadline) {
+    timed_out_ = false;
+    const auto generation = ++generation_;
+    timer_.expires_at(deadline);
+    timer_.async_wait([weak = weak_from_this(), generation](boost::system::error_code ec) {
+        if (ec) return;
+        auto self = weak.lock();
+        if (!self || self->generation_ != generation) return;
+        self->timed_out_ = true;
+        boost::system::error_code ignored;
+        self->socket_.cancel(ignored);
+    });
+}
+
+void Connection::disarm() {
+    ++generation_;
+    timer_.cancel();
+}
+
+asio::awaitable<void> Connection::wait(bool for_write) {
+    if (timed_out_) fail("database deadline exceeded");
+    auto [ec] = co_await socket_.async_wait(for_write ? asio::posix::descriptor_base::wait_write
+                                                      : asio::posix::descriptor_base::wait_read,
+                                            kUseTuple);
+    if (timed_out_) fail("database deadline exceeded");
+    if (ec) fail("database socket error: " + ec.message());
+}
+
+asio::awaitable<std::shared_ptr<Connection>> Connection::open(asio::io_context& io,
+                                                              const ConnectionSettings& settings,
+                                                              Clock::time_point deadline) {
+    std::vector<const char*> keywords;
+    std::vector<const char*> values;
+    for (const auto& [k, v] : settings.params) {
+        keywords.push_back(k.c_str());
+        values.push_back(v.c_str());
+    }
+    keywords.push_back(nullptr);
+    values.push_back(nullptr);
+    pg_conn* raw = PQconnectStartParams(keywords.data(), values.data(), 0);
+    if (raw == nullptr) throw DatabaseUnavailable("cannot allocate a database connection");
+    std::shared_ptr<Connection> connection(new Connection(io, raw));
+    if (PQstatus(raw) == CONNECTION_BAD) connection->fail(connection_error(raw));
+
+    connection->arm(deadline);
+    PostgresPollingStatusType status = PGRES_POLLING_WRITING;
+    for (;;) {
+        connection->adopt_socket();
+        if (status == PGRES_POLLING_OK) break;
+        if (status == PGRES_POLLING_FAILED) connection->fail(connection_error(raw));
+        co_await connection->wait(status == PGRES_POLLING_WRITING);
+        status = PQconnectPoll(raw);
+    }
+    connection->disarm();
+    if (PQsetnonblocking(raw, 1) != 0) connection->fail(connection_error(raw));
+    co_return connection;
+}
+
+bool Connection::still_alive() {
+    if (broken_ || PQstatus(conn_) != CONNECTION_OK) return false;
+    if (PQconsumeInput(conn_) == 0 || PQstatus(conn_) != CONNECTION_OK) {
+        broken_ = true;
+        return false;
+    }
+    // Drain notices/notifications; an unexpected result here means the session is unusable.
+    while (PQisBusy(conn_) == 0) {
+        PGresult* stray = PQgetResult(conn_);
+        if (stray == nullptr) break;
+        PQclear(stray);
+        broken_ = true;
+    }
+    return !broken_;
+}
+
+asio::awaitable<void> Connection::flush() {
+    for (;;) {
+        const int rc = PQflush(conn_);
+        if (rc == 0) co_return;
+        if (rc < 0) fail(connection_error(conn_));
+        co_await wait(true);
+    }
+}
+
+asio::awaitable<Result> Connection::collect() {
+    Result last;
+    std::optional<QueryError> error;
+    for (;;) {
+        while (PQisBusy(conn_) != 0) {
+            co_await wait(false);
+            if (PQconsumeInput(conn_) == 0) fail(connection_error(conn_));
+        }
+        PGresult* result = PQgetResult(conn_);
+        if (result == nullptr) break;
+        const auto status = PQresultStatus(result);
+        if (status == PGRES_FATAL_ERROR && !error) {
+            const char* state = PQresultErrorField(result, PG_DIAG_SQLSTATE);
+            std::string message = PQresultErrorMessage(result);
+            while (!message.empty() && message.back() == '\n') message.pop_back();
+            error.emplace(state != nullptr ? state : "", message);
+        }
+        last = Result(result);
+    }
+    if (PQstatus(conn_) != CONNECTION_OK) fail(connection_error(conn_));
+    if (error) {
+        // The server cancelled the statement at statement_timeout: the database is too slow, which
+        // is an availability problem, not a bug. The connection itself stays usable.
+        if (error->sqlstate() == "57014") throw DatabaseUnavailable("statement timeout exceeded");
+        throw *error;
+    }
+    co_return last;
+}
+
+asio::awaitable<Result> Connection::run(std::string_view name, std::string_view sql, bool prepare,
+                                        std::span<const Param> params,
+                                        Clock::time_point deadline) {
+    if (broken_) throw DatabaseUnavailable("connection is broken");
+    arm(deadline);
+    const std::string statement_name(name);
+    if (prepare && !prepared_.contains(statement_name)) {
+        const std::string text(sql);
+        if (PQsendPrepare(conn_, statement_name.c_str(), text.c_str(), static_cast<int>(params.size()),
+                          nullptr) == 0) {
+            fail(connection_error(conn_));
+        }
+        co_await flush();
+        co_await collect();
+        prepared_.insert(statement_name);
+    }
+
+    std::vector<const char*> values;
+    values.reserve(params.size());
+    for (const auto& p : params) values.push_back(p ? p->c_str() : nullptr);
+    int sent = 0;
+    if (prepare) {
+        sent = PQsendQueryPrepared(conn_, statement_name.c_str(), static_cast<int>(values.size()),
+                                   values.data(), nullptr, nullptr, 0);
+    } else if (params.empty()) {
+        sent = PQsendQuery(conn_, std::string(sql).c_str());
+    } else {
+        sent = PQsendQueryParams(conn_, std::string(sql).c_str(), static_cast<int>(values.size()),
+                                 nullptr, values.data(), nullptr, nullptr, 0);
+    }
+    if (sent == 0) fail(connection_error(conn_));
+    co_await flush();
+    Result result = co_await collect();
+    disarm();
+    co_return result;
+}
+
+asio::awaitable<Result> Connection::execute(const Statement& statement,
+                                            std::span<const Param> params,
+                                            Clock::time_point deadline) {
+    try {
+        co_return co_await run(statement.name, statement.sql, true, params, deadline);
+    } catch (const QueryError&) {
+        disarm();
+        throw;
+    }
+}
+
+asio::awaitable<Result> Connection::simple(std::string_view sql, Clock::time_point deadline) {
+    try {
+        co_return co_await run({}, sql, false, {}, deadline);
+    } catch (const QueryError&) {
+        disarm();
+        throw;
+    }
+}
+
+}  // namespace portcullis::db

@@ -1,0 +1,192 @@
+// See dsn.hpp.
+#include "db/dsn.hpp"
+
+#include <boost/url/parse.hpp>
+#include <boost/url/url_view.hpp>
+
+#include <algorithm>
+#include <array>
+
+#include "config/parse.hpp"
+
+namespace portcullis::db {
+namespace {
+// Parameters a Prisma DATABASE_URL may carry that libpq would reject.
+constexpr std::array<std::string_view, 9> kPrismaOnly = {
+    "schema",       "connection_limit", "pool_timeout",     "pgbouncer",   "statement_cache_size",
+    "socket_timeout", "sslaccept",      "sslidentity",      "application_name_suffix"};
+
+bool is_prisma_only(std::string_view key) {
+    return std::find(kPrismaOnly.begin(), kPrismaOnly.end(), key) != kPrismaOnly.end();
+}
+
+// Quotes a value for libpq's `options` (backslash-escapes spaces and backslashes).
+std::string escape_option_value(std::string_view value) {
+    std::string out;
+    for (char c : value) {
+        if (c == ' ' || c == '\\') out.push_back('\\');
+        out.push_back(c);
+    }
+    return out;
+}
+
+void apply_schema(ConnectionSettings& settings) {
+    if (settings.schema.empty()) return;
+    const std::string option = "-c search_path=" + escape_option_value(settings.schema);
+    for (auto& [key, value] : settings.params) {
+        if (key == "options") {
+            value += " " + option;
+            return;
+        }
+    }
+    settings.params.emplace_back("options", option);
+}
+
+std::optional<ConnectionSettings> parse_uri(std::string_view text, std::string& error) {
+    const auto parsed = boost::urls::parse_uri(text);
+    if (!parsed) {
+        error = "DATABASE_URL is not a valid URL";
+        return std::nullopt;
+    }
+    const boost::urls::url_view url = *parsed;
+    ConnectionSettings settings;
+    settings.masked = mask_database_url(text);
+    if (url.has_userinfo()) {
+        if (!url.user().empty()) settings.params.emplace_back("user", url.user());
+        if (url.has_password()) settings.params.emplace_back("password", url.password());
+    }
+    std::string host = url.host();
+    if (!host.empty()) {
+        if (host.size() > 2 && host.front() == '[' && host.back() == ']') {
+            host = host.substr(1, host.size() - 2);
+        }
+        settings.params.emplace_back("host", host);
+    }
+    if (url.has_port()) settings.params.emplace_back("port", std::string(url.port()));
+    std::string database = url.path();
+    if (!database.empty() && database.front() == '/') database.erase(0, 1);
+    if (!database.empty()) settings.params.emplace_back("dbname", database);
+    for (const auto& param : url.params()) {
+        const std::string key = param.key;
+        const std::string value = param.has_value ? std::string(param.value) : std::string{};
+        if (key == "schema") {
+            settings.schema = value;
+        } else if (key == "host") {
+            // An explicit ?host= (e.g. a Unix socket directory) overrides the authority.
+            std::erase_if(settings.params, [](const auto& p) { return p.first == "host"; });
+            settings.params.emplace_back("host", value);
+        } else if (!is_prisma_only(key)) {
+            settings.params.emplace_back(key, value);
+        }
+    }
+    apply_schema(settings);
+    return settings;
+}
+
+// libpq's key=value grammar: values may be single-quoted with backslash escapes.
+std::optional<ConnectionSettings> parse_key_values(std::string_view text, std::string& error) {
+    ConnectionSettings settings;
+    settings.masked = mask_database_url(text);
+    std::size_t i = 0;
+    auto skip_space = [&] {
+        while (i < text.size() && (text[i] == ' ' || text[i] == '\t' || text[i] == '\n')) ++i;
+    };
+    while (true) {
+        skip_space();
+        if (i >= text.size()) break;
+        const std::size_t key_start = i;
+        while (i < text.size() && text[i] != '=' && text[i] != ' ') ++i;
+        std::string key(text.substr(key_start, i - key_start));
+        skip_space();
+        if (i >= text.size() || text[i] != '=') {
+            error = "DATABASE_URL: missing \"=\" after \"" + key + "\"";
+            return std::nullopt;
+        }
+        ++i;
+        skip_space();
+        std::string value;
+        if (i < text.size() && text[i] == '\'') {
+            ++i;
+            bool closed = false;
+            while (i < text.size()) {
+                if (text[i] == '\\' && i + 1 < text.size()) {
+                    value.push_back(text[i + 1]);
+                    i += 2;
+                } else if (text[i] == '\'') {
+                    ++i;
+                    closed = true;
+                    break;
+                } else {
+                    value.push_back(text[i++]);
+                }
+            }
+            if (!closed) {
+                error = "DATABASE_URL: unterminated quoted value for \"" + key + "\"";
+                return std::nullopt;
+            }
+        } else {
+            while (i < text.size() && text[i] != ' ' && text[i] != '\t' && text[i] != '\n') {
+                if (text[i] == '\\' && i + 1 < text.size()) ++i;
+                value.push_back(text[i++]);
+            }
+        }
+        if (key.empty()) {
+            error = "DATABASE_URL: empty keyword";
+            return std::nullopt;
+        }
+        if (key == "schema") {
+            settings.schema = value;
+        } else {
+            settings.params.emplace_back(std::move(key), std::move(value));
+        }
+    }
+    if (settings.params.empty()) {
+        error = "DATABASE_URL has no connection parameters";
+        return std::nullopt;
+    }
+    apply_schema(settings);
+    return settings;
+}
+
+bool is_uri(std::string_view text) {
+    return text.starts_with("postgresql://") || text.starts_with("postgres://");
+}
+}  // namespace
+
+std::optional<ConnectionSettings> parse_database_url(std::string_view url, std::string& error) {
+    const auto text = config::trim(url);
+    if (text.empty()) {
+        error = "DATABASE_URL is empty";
+        return std::nullopt;
+    }
+    if (is_uri(text)) return parse_uri(text, error);
+    if (text.find("://") != std::string_view::npos) {
+        error = "DATABASE_URL must use the postgresql:// or postgres:// scheme";
+        return std::nullopt;
+    }
+    return parse_key_values(text, error);
+}
+
+std::string mask_database_url(std::string_view url) {
+    if (url.find("://") != std::string_view::npos) return config::mask_url_password(url);
+    // key=value form: mask the value of `password`.
+    std::string out(url);
+    const auto pos = out.find("password");
+    if (pos == std::string::npos) return out;
+    auto eq = out.find('=', pos);
+    if (eq == std::string::npos) return out;
+    ++eq;
+    while (eq < out.size() && out[eq] == ' ') ++eq;
+    std::size_t end = eq;
+    if (end < out.size() && out[end] == '\'') {
+        ++end;
+        while (end < out.size() && out[end] != '\'') end += out[end] == '\\' ? 2u : 1u;
+        end = std::min(end + 1, out.size());
+    } else {
+        while (end < out.size() && out[end] != ' ') ++end;
+    }
+    out.replace(eq, end - eq, "***");
+    return out;
+}
+
+}  // namespace portcullis::db

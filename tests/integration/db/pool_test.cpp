@@ -1,0 +1,186 @@
+// The asynchronous Postgres layer against real servers: prepared statements, errors, deadlines,
+// pool limits, outages and recovery (issue "Postgres", design sections 2 and 5).
+#include <gtest/gtest.h>
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_future.hpp>
+
+#include <cstdlib>
+#include <thread>
+
+#include "db/pool.hpp"
+#include "private_postgres.hpp"
+
+namespace portcullis::db {
+namespace {
+using namespace std::chrono_literals;
+namespace asio = boost::asio;
+
+std::string shared_database_url() {
+    const char* url = std::getenv("PORTCULLIS_TEST_DATABASE_URL");
+    return url != nullptr ? url : "";
+}
+
+ConnectionSettings settings_for(const std::string& url) {
+    std::string error;
+    auto settings = parse_database_url(url, error);
+    if (!settings) throw std::runtime_error(error);
+    return *settings;
+}
+
+// Runs one coroutine to completion on `io` and returns its value (or rethrows).
+template <typename T>
+T run(asio::io_context& io, asio::awaitable<T> task) {
+    auto future = asio::co_spawn(io, std::move(task), asio::use_future);
+    io.restart();
+    io.run();
+    return future.get();
+}
+
+class SharedDatabase : public ::testing::Test {
+protected:
+    void SetUp() override {
+        if (shared_database_url().empty()) {
+            if (std::getenv("CI") != nullptr && std::string(std::getenv("CI")) == "true") {
+                FAIL() << "PORTCULLIS_TEST_DATABASE_URL is not set (run scripts/stack.sh start)";
+            }
+            GTEST_SKIP() << "PORTCULLIS_TEST_DATABASE_URL is not set";
+        }
+    }
+};
+
+TEST_F(SharedDatabase, PreparedStatementsTakeParametersAndNulls) {
+    asio::io_context io;
+    Pool pool(io, settings_for(shared_database_url()), {});
+    static constexpr Statement kAdd{"test_add", "SELECT $1::int + 1, $2::text IS NULL"};
+    for (int i = 0; i < 3; ++i) {  // prepared once, executed thrice
+        const std::vector<Param> params{std::to_string(i), std::nullopt};
+        const auto result = run(io, pool.execute(kAdd, params));
+        ASSERT_EQ(result.rows(), 1);
+        EXPECT_EQ(result.get(0, 0), std::to_string(i + 1));
+        EXPECT_EQ(result.get(0, 1), "t");
+    }
+    EXPECT_EQ(pool.open_connections(), 1);
+}
+
+TEST_F(SharedDatabase, ServerErrorsAreQueryErrorsWithSqlState) {
+    asio::io_context io;
+    Pool pool(io, settings_for(shared_database_url()), {});
+    static constexpr Statement kDivide{"test_divide", "SELECT 1 / $1::int"};
+    const std::vector<Param> zero{"0"};
+    try {
+        run(io, pool.execute(kDivide, zero));
+        FAIL() << "expected a QueryError";
+    } catch (const QueryError& e) {
+        EXPECT_EQ(e.sqlstate(), "22012");
+    }
+    // The connection stays usable after a server-side error.
+    const std::vector<Param> two{"2"};
+    EXPECT_EQ(run(io, pool.execute(kDivide, two)).get(0, 0), "0");
+    EXPECT_EQ(pool.open_connections(), 1);
+}
+
+TEST_F(SharedDatabase, SlowStatementsHitTheStatementDeadline) {
+    asio::io_context io;
+    Pool pool(io, settings_for(shared_database_url()), {.statement_timeout = 300ms});
+    static constexpr Statement kSleep{"test_sleep", "SELECT pg_sleep($1::float8)"};
+    const std::vector<Param> long_sleep{"5"};
+    const auto start = Clock::now();
+    EXPECT_THROW(run(io, pool.execute(kSleep, long_sleep)), DatabaseUnavailable);
+    EXPECT_LT(Clock::now() - start, 2s);
+    const std::vector<Param> short_sleep{"0"};
+    EXPECT_NO_THROW(run(io, pool.execute(kSleep, short_sleep)));
+}
+
+TEST_F(SharedDatabase, PoolNeverOpensMoreThanItsSize) {
+    asio::io_context io;
+    Pool pool(io, settings_for(shared_database_url()), {.size = 2});
+    static constexpr Statement kSleep{"test_sleep_small", "SELECT pg_sleep(0.05)"};
+    int done = 0;
+    int most_open = 0;
+    for (int i = 0; i < 10; ++i) {
+        asio::co_spawn(
+            io,
+            [&]() -> asio::awaitable<void> {
+                co_await pool.execute(kSleep, {});
+                most_open = std::max(most_open, pool.open_connections());
+                ++done;
+            },
+            asio::detached);
+    }
+    io.run();
+    EXPECT_EQ(done, 10);
+    EXPECT_LE(most_open, 2);
+}
+
+TEST_F(SharedDatabase, SchemaParameterSetsTheSearchPath) {
+    asio::io_context io;
+    Pool pool(io, settings_for(shared_database_url() + "?schema=portcullis_probe"), {});
+    static constexpr Statement kPath{"test_path", "SELECT current_setting('search_path')"};
+    EXPECT_EQ(run(io, pool.execute(kPath, {})).get(0, 0), "portcullis_probe");
+}
+
+TEST(PoolOutage, FailsFastWhilePostgresIsDownAndRecoversOnItsOwn) {
+    test::PrivatePostgres postgres;
+    asio::io_context io;
+    Pool pool(io, settings_for(postgres.url()), {.statement_timeout = 2000ms});
+    static constexpr Statement kOne{"test_one", "SELECT 1"};
+    EXPECT_EQ(run(io, pool.execute(kOne, {})).get(0, 0), "1");
+
+    postgres.stop();
+    for (int i = 0; i < 3; ++i) {
+        const auto start = Clock::now();
+        EXPECT_THROW(run(io, pool.execute(kOne, {})), DatabaseUnavailable);
+        EXPECT_LT(Clock::now() - start, 2000ms);
+    }
+    EXPECT_FALSE(run(io, pool.ping(500ms)));
+
+    postgres.start();
+    const auto back = Clock::now();
+    bool recovered = false;
+    while (!recovered && Clock::now() - back < 5s) {
+        recovered = run(io, pool.ping(500ms));
+        if (!recovered) std::this_thread::sleep_for(50ms);
+    }
+    EXPECT_TRUE(recovered);
+    EXPECT_LT(Clock::now() - back, 2s);
+    EXPECT_EQ(run(io, pool.execute(kOne, {})).get(0, 0), "1");
+}
+
+TEST(PoolOutage, UnresponsiveServerHitsTheConnectDeadline) {
+    // A listener that never accepts: the TCP handshake completes, Postgres never answers.
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+    ASSERT_EQ(::listen(fd, 16), 0);
+    socklen_t len = sizeof addr;
+    ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+    const std::string url =
+        "postgresql://u:secret@127.0.0.1:" + std::to_string(ntohs(addr.sin_port)) + "/db";
+
+    asio::io_context io;
+    Pool pool(io, settings_for(url), {.statement_timeout = 400ms, .connect_timeout = 400ms});
+    static constexpr Statement kOne{"test_one", "SELECT 1"};
+    const auto start = Clock::now();
+    try {
+        run(io, pool.execute(kOne, {}));
+        ADD_FAILURE() << "expected DatabaseUnavailable";
+    } catch (const DatabaseUnavailable& e) {
+        EXPECT_EQ(std::string(e.what()).find("secret"), std::string::npos);
+        EXPECT_EQ(e.code(), "DATABASE_UNAVAILABLE");
+    }
+    EXPECT_LT(Clock::now() - start, 1500ms);
+    ::close(fd);
+}
+
+}  // namespace
+}  // namespace portcullis::db

@@ -1,0 +1,30 @@
+// A PostgreSQL 15 cluster of a test's own (initdb in a temporary folder, loopback port), so a test
+// can stop and restart Postgres without disturbing the shared local stack.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace portcullis::test {
+
+class PrivatePostgres {
+public:
+    PrivatePostgres();  // initdb + start; throws std::runtime_error when that fails
+    ~PrivatePostgres();
+    PrivatePostgres(const PrivatePostgres&) = delete;
+    PrivatePostgres& operator=(const PrivatePostgres&) = delete;
+
+    std::string url() const;  // postgresql://portcullis:...@127.0.0.1:<port>/postgres
+    std::uint16_t port() const { return port_; }
+    void stop();   // fast shutdown: open sessions are terminated
+    void start();  // same port, same data
+
+private:
+    void run(const std::string& command) const;
+    std::string dir_;
+    std::string bin_;
+    std::uint16_t port_ = 0;
+    bool running_ = false;
+};
+
+}  // namespace portcullis::test

@@ -1,0 +1,66 @@
+// A throw-away PostgreSQL database per test on the harness's local cluster (scripts/stack.sh): created
+// fresh through PORTCULLIS_TEST_PG_ADMIN_URL, dropped WITH (FORCE) when the helper goes away.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace portcullis::test {
+
+// Whether the harness exported PORTCULLIS_TEST_DATABASE_URL.
+bool test_database_configured();
+// CI=true: a missing database is a failure there, not a reason to skip.
+bool running_in_ci();
+
+// Use at the top of a test body or a fixture's SetUp(): skips without a database locally, fails
+// in CI.
+#define PORTCULLIS_REQUIRE_TEST_DATABASE()                                                      \
+    do {                                                                                        \
+        if (!::portcullis::test::test_database_configured()) {                                  \
+            if (::portcullis::test::running_in_ci()) {                                          \
+                GTEST_FAIL() << "PORTCULLIS_TEST_DATABASE_URL is not set (CI=true): run "       \
+                                "scripts/stack.sh start and source .local/stack.env";           \
+            }                                                                                   \
+            GTEST_SKIP() << "PORTCULLIS_TEST_DATABASE_URL is not set; run scripts/stack.sh "    \
+                            "start and source .local/stack.env";                                \
+        }                                                                                       \
+    } while (false)
+
+using Row = std::vector<std::optional<std::string>>;  // text values; nullopt is SQL NULL
+
+class TestDatabase {
+public:
+    // Creates `portcullis_test_<pid>_<n>_<random>` from template0; throws std::runtime_error when
+    // the cluster cannot be reached.
+    TestDatabase();
+    ~TestDatabase();
+    TestDatabase(const TestDatabase&) = delete;
+    TestDatabase& operator=(const TestDatabase&) = delete;
+
+    const std::string& name() const { return name_; }
+    // The admin URL's credentials and host with this database's name (and no query string).
+    const std::string& url() const { return url_; }
+    // url() with its password replaced, e.g. to provoke an authentication failure.
+    std::string url_with_password(std::string_view password) const;
+
+    // Runs `sql` (may hold several statements); throws std::runtime_error with the server message.
+    void exec(const std::string& sql) const;
+    // All rows of a query, values as text.
+    std::vector<Row> query(const std::string& sql) const;
+    // First column of the first row; nullopt when there is no row or the value is NULL.
+    std::optional<std::string> query_scalar(const std::string& sql) const;
+
+    // `pg_dump --schema-only --no-owner --no-privileges` of this database (PORTCULLIS_TEST_PG_BIN's
+    // pg_dump when set), without comment lines, SET / `SELECT pg_catalog` lines, \restrict and
+    // \unrestrict lines, leading/trailing blank lines and blank-line runs: comparable across runs.
+    std::string normalized_schema_dump() const;
+
+private:
+    std::string name_;
+    std::string url_;
+    std::string admin_url_;
+};
+
+}  // namespace portcullis::test
