@@ -12,4 +12,4 @@ fi
 # Development defaults for a local run; a real deployment sets its own secrets.
 export JWT_ACCESS_SECRET="${JWT_ACCESS_SECRET:-local-dev-access-secret-change-me-0123456789}"
 export JWT_REFRESH_SECRET="${JWT_REFRESH_SECRET:-local-dev-refresh-secret-change-me-0123456789}"
-exec build/release/src/portcullis serve
+exec build/release/src/portcullis serve --migrate

@@ -40,8 +40,10 @@ public:
     TestDatabase& operator=(const TestDatabase&) = delete;
 
     const std::string& name() const { return name_; }
-    // The admin URL's credentials and host with this database's name (and no query string).
+    // The admin URL with this database's name (same credentials, host and query string).
     const std::string& url() const { return url_; }
+    // url() with one more query parameter, e.g. `schema=other`.
+    std::string url_with_param(std::string_view param) const;
     // url() with its password replaced, e.g. to provoke an authentication failure.
     std::string url_with_password(std::string_view password) const;
 

@@ -1,0 +1,97 @@
+// DATABASE_URL parsing into libpq parameters and password masking (issue "Postgres").
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+#include "db/dsn.hpp"
+
+namespace portcullis::db {
+namespace {
+
+std::string param(const ConnectionSettings& s, const std::string& key) {
+    const auto it = std::find_if(s.params.begin(), s.params.end(),
+                                 [&](const auto& p) { return p.first == key; });
+    return it == s.params.end() ? "<absent>" : it->second;
+}
+
+ConnectionSettings parse(const std::string& url) {
+    std::string error;
+    auto settings = parse_database_url(url, error);
+    EXPECT_TRUE(settings) << url << ": " << error;
+    return settings.value_or(ConnectionSettings{});
+}
+
+TEST(DatabaseUrl, UrlFormGivesEveryPart) {
+    const auto s = parse("postgresql://app:s3cret@db.internal:6543/auth?sslmode=require");
+    EXPECT_EQ(param(s, "user"), "app");
+    EXPECT_EQ(param(s, "password"), "s3cret");
+    EXPECT_EQ(param(s, "host"), "db.internal");
+    EXPECT_EQ(param(s, "port"), "6543");
+    EXPECT_EQ(param(s, "dbname"), "auth");
+    EXPECT_EQ(param(s, "sslmode"), "require");
+    EXPECT_EQ(s.schema, "");
+    EXPECT_EQ(s.masked, "postgresql://app:***@db.internal:6543/auth?sslmode=require");
+}
+
+TEST(DatabaseUrl, PercentEncodedCredentialsAreDecoded) {
+    const auto s = parse("postgres://us%40er:p%40ss%3Aw%2Frd%23@localhost/db");
+    EXPECT_EQ(param(s, "user"), "us@er");
+    EXPECT_EQ(param(s, "password"), "p@ss:w/rd#");
+    EXPECT_EQ(s.masked.find("p%40ss"), std::string::npos);
+}
+
+TEST(DatabaseUrl, PrismaSchemaBecomesSearchPathAndPrismaOnlyParamsAreDropped) {
+    const auto s = parse(
+        "postgresql://u:p@h:5432/d?schema=tenant_1&connection_limit=5&pool_timeout=10&pgbouncer=true");
+    EXPECT_EQ(s.schema, "tenant_1");
+    EXPECT_EQ(param(s, "options"), "-c search_path=tenant_1");
+    EXPECT_EQ(param(s, "connection_limit"), "<absent>");
+    EXPECT_EQ(param(s, "pool_timeout"), "<absent>");
+    EXPECT_EQ(param(s, "pgbouncer"), "<absent>");
+    EXPECT_EQ(param(s, "schema"), "<absent>");
+}
+
+TEST(DatabaseUrl, SchemaJoinsExistingOptions) {
+    const auto s = parse("postgresql://h/d?options=-c%20work_mem%3D4MB&schema=public");
+    EXPECT_EQ(param(s, "options"), "-c work_mem=4MB -c search_path=public");
+}
+
+TEST(DatabaseUrl, Ipv6HostsAndSocketDirectories) {
+    EXPECT_EQ(param(parse("postgresql://u@[::1]:5432/d"), "host"), "::1");
+    EXPECT_EQ(param(parse("postgresql:///d?host=/var/run/postgresql"), "host"), "/var/run/postgresql");
+}
+
+TEST(DatabaseUrl, KeyValueFormIsAccepted) {
+    const auto s = parse("host=127.0.0.1 port=5433 dbname=auth user=app password='it\\'s x' schema=s1");
+    EXPECT_EQ(param(s, "host"), "127.0.0.1");
+    EXPECT_EQ(param(s, "port"), "5433");
+    EXPECT_EQ(param(s, "user"), "app");
+    EXPECT_EQ(param(s, "password"), "it's x");
+    EXPECT_EQ(s.schema, "s1");
+    EXPECT_EQ(param(s, "options"), "-c search_path=s1");
+    const auto quoted = parse("host=h password='a b\\'c' dbname=x");
+    EXPECT_EQ(param(quoted, "password"), "a b'c");
+    EXPECT_EQ(quoted.masked.find("a b"), std::string::npos);
+    EXPECT_NE(quoted.masked.find("password=***"), std::string::npos);
+}
+
+TEST(DatabaseUrl, UnusableTextIsAnErrorWithoutThePassword) {
+    std::string error;
+    EXPECT_FALSE(parse_database_url("", error));
+    EXPECT_FALSE(parse_database_url("mysql://u:topsecret@h/d", error));
+    EXPECT_EQ(error.find("topsecret"), std::string::npos);
+    EXPECT_FALSE(parse_database_url("host=h password='unterminated", error));
+    EXPECT_EQ(error.find("unterminated'"), std::string::npos);
+    EXPECT_FALSE(parse_database_url("just-words", error));
+}
+
+TEST(MaskDatabaseUrl, HidesPasswordsInEveryForm) {
+    EXPECT_EQ(mask_database_url("postgresql://u:pw@h/d"), "postgresql://u:***@h/d");
+    EXPECT_EQ(mask_database_url("postgresql://u@h/d"), "postgresql://u@h/d");
+    EXPECT_EQ(mask_database_url("postgresql://h/d"), "postgresql://h/d");
+    EXPECT_EQ(mask_database_url("host=h password=pw user=u"), "host=h password=*** user=u");
+    EXPECT_EQ(mask_database_url("host=h password = 'p w' user=u"), "host=h password = *** user=u");
+}
+
+}  // namespace
+}  // namespace portcullis::db
