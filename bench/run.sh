@@ -20,7 +20,7 @@ BENCH_LOG_LEVEL=${BENCH_LOG_LEVEL:-silent}
 BENCH_IO_THREADS=${BENCH_IO_THREADS:-0}
 BENCH_INFO_ROW=${BENCH_INFO_ROW:-1}        # 0 skips the LOG_LEVEL=info row
 # Rows to run, in order: each name X is a function row_X below.
-BENCH_ROWS=${BENCH_ROWS:-nginx_health portcullis_health portcullis_health_info_log}
+BENCH_ROWS=${BENCH_ROWS:-nginx_health portcullis_health portcullis_health_info_log pgbench_select1 portcullis_ready}
 BENCH_NGINX_REUSEPORT=${BENCH_NGINX_REUSEPORT:-1}  # one listening socket per worker, as Portcullis
 BENCH_MICRO=${BENCH_MICRO:-1}              # 0 skips the Google Benchmark binary
 BENCH_MICRO_MIN_TIME=${BENCH_MICRO_MIN_TIME:-0.2}
@@ -30,6 +30,14 @@ MICROBENCH_BIN=${MICROBENCH_BIN:-$root/build/release/bench/portcullis_microbench
 NGINX_BIN=${NGINX_BIN:-$(command -v nginx || echo /usr/sbin/nginx)}
 RESULTS_DIR=${RESULTS_DIR:-$root/bench/results}
 HOST=127.0.0.1
+PGBENCH_BIN=${PGBENCH_BIN:-/usr/lib/postgresql/15/bin/pgbench}
+# The database behind /ready and the pgbench ceiling: the local stack unless given.
+if [ -z "${BENCH_DATABASE_URL:-}" ]; then
+    "$root/scripts/stack.sh" start >/dev/null
+    # shellcheck disable=SC1091
+    . "$root/.local/stack.env"
+    BENCH_DATABASE_URL=$PORTCULLIS_TEST_DATABASE_URL
+fi
 
 # ---- process bookkeeping: everything started is stopped on exit, error or signal ---------------
 workdir=""
@@ -270,12 +278,13 @@ try_start_portcullis() {
         cd "$workdir"
         exec env -i PATH="$PATH" \
             PORT="$portcullis_port" \
-            DATABASE_URL="postgresql://portcullis@127.0.0.1:5432/portcullis" \
+            DATABASE_URL="$BENCH_DATABASE_URL" \
             JWT_ACCESS_SECRET="bench-access-secret-0123456789abcdef0123456789" \
             JWT_REFRESH_SECRET="bench-refresh-secret-0123456789abcdef0123456789" \
             APP_ENV=development \
             LOG_LEVEL="$level" \
             IO_THREADS="$BENCH_IO_THREADS" \
+            DATABASE_POOL_SIZE="${BENCH_POOL_SIZE:-4}" \
             "$PORTCULLIS_BIN" serve
     ) >"$logfile" 2>"$workdir/portcullis.stderr" &
     portcullis_pid=$!
@@ -396,6 +405,35 @@ row_portcullis_health_info_log() {
     rm -f "$logfile"
 }
 
+# The database ceiling: pgbench running `SELECT 1` (prepared) with as many clients as wrk has
+# connections, against the same local Postgres that /ready pings.
+row_pgbench_select1() {
+    local script="$workdir/select1.sql" raw="$workdir/raw/pgbench-select1.txt"
+    echo "SELECT 1;" >"$script"
+    "$PGBENCH_BIN" -n -M prepared -f "$script" -c "$BENCH_CONNECTIONS" -j "$BENCH_THREADS" \
+        -T "${BENCH_WARMUP%s}" "$BENCH_DATABASE_URL" >/dev/null 2>&1 || true
+    "$PGBENCH_BIN" -n -M prepared -f "$script" -c "$BENCH_CONNECTIONS" -j "$BENCH_THREADS" \
+        -T "${BENCH_DURATION%s}" "$BENCH_DATABASE_URL" >"$raw" 2>&1 ||
+        die "pgbench failed: $(tail -n 5 "$raw")"
+    local tps latency
+    tps=$(awk '/^tps = / { printf "%d", $3; exit }' "$raw")
+    latency=$(awk '/^latency average = / { print $4; exit }' "$raw")
+    [ -n "$tps" ] || die "could not parse pgbench output: $(cat "$raw")"
+    add_row "pgbench SELECT 1 (ceiling)" "$tps" "${latency:-?} (avg)" "-" "-" "-" "0"
+}
+
+# GET /ready: one pooled `SELECT 1` round trip per request.
+row_portcullis_ready() {
+    start_portcullis "$BENCH_LOG_LEVEL"
+    local body
+    body=$(curl -fsS "http://$HOST:$portcullis_port/ready") ||
+        die "portcullis /ready is not ready (is the database up?)"
+    [ "$body" = '{"status":"ready"}' ] || die "portcullis /ready answered '$body'"
+    measure_row "portcullis /ready (LOG_LEVEL=$BENCH_LOG_LEVEL)" \
+        "http://$HOST:$portcullis_port/ready" "$portcullis_pid"
+    stop_portcullis
+}
+
 # ---- micro-benchmarks ---------------------------------------------------------------------------
 MICRO_OUTPUT="(skipped: BENCH_MICRO=$BENCH_MICRO)"
 
@@ -425,17 +463,17 @@ run_microbench() {
 
 # ---- report -------------------------------------------------------------------------------------
 percent_lines() {
-    local ceiling i
-    ceiling=$(rps_of "nginx /health (ceiling)")
+    local ceiling label i
     for i in "${!ROW_NAMES[@]}"; do
         case "${ROW_NAMES[$i]}" in
-        portcullis*)
-            if [ "$ceiling" != "-" ] && [ "$ceiling" -gt 0 ]; then
-                awk -v n="${ROW_NAMES[$i]}" -v r="${ROW_RPS[$i]}" -v c="$ceiling" \
-                    'BEGIN { printf "- %s: %.1f %% of nginx req/s\n", n, 100 * r / c }'
-            fi
-            ;;
+        "portcullis /ready"*) ceiling=$(rps_of "pgbench SELECT 1 (ceiling)") label="pgbench tps" ;;
+        portcullis*) ceiling=$(rps_of "nginx /health (ceiling)") label="nginx req/s" ;;
+        *) continue ;;
         esac
+        if [ "$ceiling" != "-" ] && [ "$ceiling" -gt 0 ]; then
+            awk -v n="${ROW_NAMES[$i]}" -v r="${ROW_RPS[$i]}" -v c="$ceiling" -v l="$label" \
+                'BEGIN { printf "- %s: %.1f %% of %s\n", n, 100 * r / c, l }'
+        fi
     done
 }
 

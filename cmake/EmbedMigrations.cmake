@@ -1,5 +1,5 @@
-# Generates a C++ source that embeds every <dir>/<name>/migration.sql byte for byte, with the checksum
-# recorded in `_prisma_migrations` (contract 7.1, 7.3; decisions D).
+# Embeds every <dir>/<name>/migration.sql byte for byte into a generated C++ source, with the
+# checksum to record in `_prisma_migrations` (contract 7.1, 7.3; decisions D).
 #
 # Runs at configure time; each migration file is a CMAKE_CONFIGURE_DEPENDS, so editing or adding one
 # re-runs the generator on the next build (a new folder is caught by the glob's CONFIGURE_DEPENDS).

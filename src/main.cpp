@@ -109,8 +109,9 @@ bool run_migrations(const portcullis::db::ConnectionSettings& settings, Logger& 
         logger.log(Level::fatal, "Migration failed", LogFields().error("Error", result.error));
         return false;
     }
-    logger.log(Level::info, result.applied.empty() ? "No pending migrations to apply"
-                                                   : "All migrations have been applied",
+    logger.log(Level::info,
+               result.applied.empty() ? "No pending migrations to apply"
+                                      : "All migrations have been applied",
                LogFields().num("applied", static_cast<std::int64_t>(result.applied.size())));
     return true;
 }
@@ -140,18 +141,29 @@ int migrate_status() {
     for (const auto& m : status.migrations) {
         const char* label = "applied";
         switch (m.state) {
-            case State::applied: label = "applied"; break;
-            case State::pending: label = "pending"; break;
-            case State::failed: label = "failed"; break;
-            case State::checksum_mismatch: label = "checksum-mismatch"; break;
-            case State::unknown_in_database: label = "unknown"; break;
+            case State::applied:
+                label = "applied";
+                break;
+            case State::pending:
+                label = "pending";
+                break;
+            case State::failed:
+                label = "failed";
+                break;
+            case State::checksum_mismatch:
+                label = "checksum-mismatch";
+                break;
+            case State::unknown_in_database:
+                label = "unknown";
+                break;
         }
         clean = clean && m.state == State::applied;
         std::printf("%-18s %s%s%s\n", label, m.name.c_str(), m.detail.empty() ? "" : "  ",
                     m.detail.c_str());
     }
-    std::printf("%s\n", clean ? "Database schema is up to date." : "Database schema is not up to date.");
-    return 0;
+    std::printf("%s\n",
+                clean ? "Database schema is up to date." : "Database schema is not up to date.");
+    return clean ? 0 : 1;
 }
 
 int serve(const portcullis::cli::ServeArgs& args) {
@@ -173,15 +185,15 @@ int serve(const portcullis::cli::ServeArgs& args) {
     if (args.migrate && !run_migrations(*db_settings, logger)) return 1;
 
     namespace http = portcullis::http;
-    portcullis::db::Database database(
-        *db_settings, {.size = config->database_pool_size,
-                       .statement_timeout = config->database_statement_timeout});
+    portcullis::db::Database database(*db_settings,
+                                      {.size = config->database_pool_size,
+                                       .statement_timeout = config->database_statement_timeout});
     portcullis::routes::Lifecycle lifecycle;
     http::Router router;
     std::vector<portcullis::routes::ReadinessCheck> readiness;
     // A probe must answer quickly even when Postgres hangs.
-    const auto ping_timeout = std::min(config->database_statement_timeout,
-                                       std::chrono::milliseconds(1000));
+    const auto ping_timeout =
+        std::min(config->database_statement_timeout, std::chrono::milliseconds(1000));
     readiness.push_back({[&database, ping_timeout]() -> http::Awaitable<bool> {
                              co_return co_await database.local().ping(ping_timeout);
                          },

@@ -17,7 +17,8 @@ constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
 
 std::string connection_error(pg_conn* conn) {
     std::string message = conn != nullptr ? PQerrorMessage(conn) : "out of memory";
-    while (!message.empty() && (message.back() == '\n' || message.back() == ' ')) message.pop_back();
+    while (!message.empty() && (message.back() == '\n' || message.back() == ' '))
+        message.pop_back();
     return message;
 }
 }  // namespace
@@ -26,26 +27,30 @@ Connection::Connection(asio::io_context& io, pg_conn* conn)
     : io_(io), conn_(conn), socket_(io), timer_(io) {}
 
 Connection::~Connection() {
-    // libpq owns the descriptor: release it from Asio before PQfinish closes it.
-    if (socket_.is_open()) {
-        boost::system::error_code ignored;
-        socket_.cancel(ignored);
-        socket_.release();
-    }
+    drop_socket();
     PQfinish(conn_);
 }
 
+// libpq owns the descriptor and closes it on its own when a connection fails, after which the
+// number can be reused by the next socket. So Asio's registration is dropped as soon as libpq may
+// have closed it, and renewed after every handshake step (libpq may reconnect on a new socket).
+void Connection::drop_socket() {
+    if (!socket_.is_open()) return;
+    boost::system::error_code ignored;
+    socket_.cancel(ignored);
+    socket_.release();
+}
+
 void Connection::adopt_socket() {
+    drop_socket();
     const int fd = PQsocket(conn_);
-    if (fd == socket_fd_ && socket_.is_open()) return;
-    if (socket_.is_open()) socket_.release();
-    socket_fd_ = fd;
     if (fd >= 0) socket_.assign(fd);
 }
 
 void Connection::fail(const std::string& what) {
     broken_ = true;
     disarm();
+    drop_socket();
     throw DatabaseUnavailable(what);
 }
 
@@ -111,6 +116,7 @@ bool Connection::still_alive() {
     if (broken_ || PQstatus(conn_) != CONNECTION_OK) return false;
     if (PQconsumeInput(conn_) == 0 || PQstatus(conn_) != CONNECTION_OK) {
         broken_ = true;
+        drop_socket();
         return false;
     }
     // Drain notices/notifications; an unexpected result here means the session is unusable.
@@ -162,15 +168,14 @@ asio::awaitable<Result> Connection::collect() {
 }
 
 asio::awaitable<Result> Connection::run(std::string_view name, std::string_view sql, bool prepare,
-                                        std::span<const Param> params,
-                                        Clock::time_point deadline) {
+                                        std::span<const Param> params, Clock::time_point deadline) {
     if (broken_) throw DatabaseUnavailable("connection is broken");
     arm(deadline);
     const std::string statement_name(name);
     if (prepare && !prepared_.contains(statement_name)) {
         const std::string text(sql);
-        if (PQsendPrepare(conn_, statement_name.c_str(), text.c_str(), static_cast<int>(params.size()),
-                          nullptr) == 0) {
+        if (PQsendPrepare(conn_, statement_name.c_str(), text.c_str(),
+                          static_cast<int>(params.size()), nullptr) == 0) {
             fail(connection_error(conn_));
         }
         co_await flush();
@@ -196,6 +201,93 @@ asio::awaitable<Result> Connection::run(std::string_view name, std::string_view 
     Result result = co_await collect();
     disarm();
     co_return result;
+}
+
+asio::awaitable<pg_result*> Connection::next_result() {
+    while (PQisBusy(conn_) != 0) {
+        co_await wait(false);
+        if (PQconsumeInput(conn_) == 0) fail(connection_error(conn_));
+    }
+    co_return PQgetResult(conn_);
+}
+
+namespace {
+std::exception_ptr error_of(PGresult* result) {
+    const auto status = PQresultStatus(result);
+    if (status == PGRES_PIPELINE_ABORTED) {
+        return std::make_exception_ptr(QueryError("", "statement skipped after an earlier error"));
+    }
+    if (status != PGRES_FATAL_ERROR) return nullptr;
+    const char* state = PQresultErrorField(result, PG_DIAG_SQLSTATE);
+    std::string message = PQresultErrorMessage(result);
+    while (!message.empty() && message.back() == '\n') message.pop_back();
+    if (state != nullptr && std::string_view(state) == "57014") {
+        return std::make_exception_ptr(DatabaseUnavailable("statement timeout exceeded"));
+    }
+    return std::make_exception_ptr(QueryError(state != nullptr ? state : "", message));
+}
+}  // namespace
+
+asio::awaitable<void> Connection::execute_batch(std::span<BatchItem*> items,
+                                                Clock::time_point deadline) {
+    if (broken_) throw DatabaseUnavailable("connection is broken");
+    arm(deadline);
+    if (PQenterPipelineMode(conn_) == 0) fail(connection_error(conn_));
+
+    // Statements prepared by this batch: their Prepare result comes before the query's.
+    std::vector<bool> prepares(items.size(), false);
+    std::vector<const char*> values;
+    for (std::size_t i = 0; i < items.size(); ++i) {
+        const Statement& statement = *items[i]->statement;
+        const std::string name(statement.name);
+        if (!prepared_.contains(name)) {
+            const std::string text(statement.sql);
+            if (PQsendPrepare(conn_, name.c_str(), text.c_str(),
+                              static_cast<int>(items[i]->params.size()), nullptr) == 0) {
+                fail(connection_error(conn_));
+            }
+            prepared_.insert(name);
+            prepares[i] = true;
+        }
+        values.clear();
+        for (const auto& p : items[i]->params) values.push_back(p ? p->c_str() : nullptr);
+        if (PQsendQueryPrepared(conn_, name.c_str(), static_cast<int>(values.size()), values.data(),
+                                nullptr, nullptr, 0) == 0 ||
+            PQpipelineSync(conn_) == 0) {
+            fail(connection_error(conn_));
+        }
+    }
+    co_await flush();
+
+    for (std::size_t i = 0; i < items.size(); ++i) {
+        BatchItem& item = *items[i];
+        if (prepares[i]) {
+            PGresult* prepared = co_await next_result();
+            if (prepared != nullptr) {
+                if (auto error = error_of(prepared)) {
+                    item.error = error;
+                    prepared_.erase(std::string(item.statement->name));
+                }
+                PQclear(prepared);
+                co_await next_result();  // the NULL that ends the Prepare
+            }
+        }
+        PGresult* result = co_await next_result();
+        if (result != nullptr && PQresultStatus(result) != PGRES_PIPELINE_SYNC) {
+            if (auto error = error_of(result); error && !item.error) item.error = error;
+            item.result = Result(result);
+            co_await next_result();  // the NULL that ends the query
+            result = co_await next_result();
+        }
+        // Each item ends with its sync marker.
+        if (result == nullptr || PQresultStatus(result) != PGRES_PIPELINE_SYNC) {
+            if (result != nullptr) PQclear(result);
+            fail("unexpected result order in pipeline");
+        }
+        PQclear(result);
+    }
+    if (PQexitPipelineMode(conn_) == 0) fail(connection_error(conn_));
+    disarm();
 }
 
 asio::awaitable<Result> Connection::execute(const Statement& statement,

@@ -10,12 +10,14 @@
 
 #include <chrono>
 #include <cstdint>
+#include <exception>
 #include <memory>
 #include <optional>
 #include <span>
 #include <string>
 #include <string_view>
 #include <unordered_set>
+#include <vector>
 
 #include "db/dsn.hpp"
 #include "db/result.hpp"
@@ -33,6 +35,14 @@ struct Statement {
     std::string_view sql;
 };
 
+// One statement of a pipelined batch; the outcome is filled in by execute_batch.
+struct BatchItem {
+    const Statement* statement = nullptr;
+    std::vector<Param> params;
+    Result result;
+    std::exception_ptr error;  // QueryError or DatabaseUnavailable
+};
+
 class Connection : public std::enable_shared_from_this<Connection> {
 public:
     ~Connection();
@@ -41,13 +51,22 @@ public:
 
     // Dials asynchronously; throws DatabaseUnavailable on failure or when `deadline` passes.
     static boost::asio::awaitable<std::shared_ptr<Connection>> open(
-        boost::asio::io_context& io, const ConnectionSettings& settings, Clock::time_point deadline);
+        boost::asio::io_context& io, const ConnectionSettings& settings,
+        Clock::time_point deadline);
 
     // Runs a prepared statement (prepared on first use). Throws QueryError for server-side
     // errors, DatabaseUnavailable for transport failures and deadlines (the connection is then
     // broken and must be dropped).
-    boost::asio::awaitable<Result> execute(const Statement& statement, std::span<const Param> params,
+    boost::asio::awaitable<Result> execute(const Statement& statement,
+                                           std::span<const Param> params,
                                            Clock::time_point deadline);
+
+    // Sends every item in libpq pipeline mode (one write, one sync per item so a failing statement
+    // affects only itself) and reads the results in order: one round trip for the whole batch.
+    // Per-item server errors land in item.error; a transport failure or the deadline throws
+    // DatabaseUnavailable for the batch.
+    boost::asio::awaitable<void> execute_batch(std::span<BatchItem*> items,
+                                               Clock::time_point deadline);
 
     // Runs SQL text without preparing it (setup, BEGIN/COMMIT, one-off statements).
     boost::asio::awaitable<Result> simple(std::string_view sql, Clock::time_point deadline);
@@ -63,17 +82,18 @@ private:
     boost::asio::awaitable<void> wait(bool for_write);
     boost::asio::awaitable<void> flush();
     boost::asio::awaitable<Result> collect();
+    boost::asio::awaitable<pg_result*> next_result();
     boost::asio::awaitable<Result> run(std::string_view name, std::string_view sql, bool prepare,
                                        std::span<const Param> params, Clock::time_point deadline);
     void arm(Clock::time_point deadline);
     void disarm();
     void adopt_socket();
+    void drop_socket();
     [[noreturn]] void fail(const std::string& what);
 
     boost::asio::io_context& io_;
     pg_conn* conn_;
     boost::asio::posix::stream_descriptor socket_;
-    int socket_fd_ = -1;
     boost::asio::steady_timer timer_;
     std::uint64_t generation_ = 0;
     bool timed_out_ = false;

@@ -13,8 +13,9 @@ namespace portcullis::db {
 namespace {
 // Parameters a Prisma DATABASE_URL may carry that libpq would reject.
 constexpr std::array<std::string_view, 9> kPrismaOnly = {
-    "schema",       "connection_limit", "pool_timeout",     "pgbouncer",   "statement_cache_size",
-    "socket_timeout", "sslaccept",      "sslidentity",      "application_name_suffix"};
+    "schema",    "connection_limit",     "pool_timeout",
+    "pgbouncer", "statement_cache_size", "socket_timeout",
+    "sslaccept", "sslidentity",          "application_name_suffix"};
 
 bool is_prisma_only(std::string_view key) {
     return std::find(kPrismaOnly.begin(), kPrismaOnly.end(), key) != kPrismaOnly.end();
@@ -30,9 +31,21 @@ std::string escape_option_value(std::string_view value) {
     return out;
 }
 
+// The schema as a quoted identifier, so `Tenant_A` keeps its case as it does for Prisma.
+std::string quoted_identifier(std::string_view name) {
+    std::string out = "\"";
+    for (char c : name) {
+        if (c == '"') out.push_back('"');
+        out.push_back(c);
+    }
+    out.push_back('"');
+    return out;
+}
+
 void apply_schema(ConnectionSettings& settings) {
     if (settings.schema.empty()) return;
-    const std::string option = "-c search_path=" + escape_option_value(settings.schema);
+    const std::string option =
+        "-c search_path=" + escape_option_value(quoted_identifier(settings.schema));
     for (auto& [key, value] : settings.params) {
         if (key == "options") {
             value += " " + option;

@@ -126,7 +126,18 @@ public:
             return std::nullopt;
         }
         PQsetNoticeProcessor(conn.get(), ignore_notice, nullptr);
-        return Session(std::move(conn), settings);
+        Session session(std::move(conn), settings);
+        if (!settings.schema.empty()) {
+            // As Prisma does: the search_path names the schema as a quoted identifier. The
+            // connection option alone would fold `?schema=Tenant` to `tenant`.
+            Result set =
+                session.exec("SET search_path TO " + session.quote_identifier(settings.schema));
+            if (!set.ok()) {
+                error = session.failure("Cannot set the search_path", set);
+                return std::nullopt;
+            }
+        }
+        return session;
     }
 
     Result exec(const std::string& sql) { return Result(PQexec(conn_.get(), sql.c_str())); }
@@ -498,7 +509,12 @@ StatusResult migrate_status(const ConnectionSettings& settings) {
             if (row.finished) finished = &row;
         }
         if (failed != nullptr) {
-            result.migrations.push_back({name, State::failed, failed_description(*failed)});
+            // One line: status prints a row per migration.
+            std::string logs(util::trim(failed->logs));
+            std::replace(logs.begin(), logs.end(), '\n', ' ');
+            result.migrations.push_back(
+                {name, State::failed,
+                 "started at " + failed->started_at + (logs.empty() ? "" : ", logs: " + logs)});
         } else if (finished == nullptr) {
             result.migrations.push_back({name, State::pending, {}});
         } else if (!checksum_matches(finished->checksum, migration)) {

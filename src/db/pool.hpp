@@ -6,6 +6,7 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
 
+#include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <deque>
 #include <memory>
@@ -51,8 +52,10 @@ public:
     // A healthy connection, waiting for one up to `deadline`. Throws DatabaseUnavailable.
     boost::asio::awaitable<Lease> acquire(Clock::time_point deadline);
 
-    // One statement on a pooled connection with the statement deadline.
-    boost::asio::awaitable<Result> execute(const Statement& statement, std::span<const Param> params);
+    // One statement with the statement deadline. Concurrent calls are batched: a runner takes a
+    // connection and pipelines everything queued, so N waiting requests cost one round trip.
+    boost::asio::awaitable<Result> execute(const Statement& statement,
+                                           std::span<const Param> params);
 
     // `SELECT 1` within `timeout`; false instead of throwing (readiness probe).
     boost::asio::awaitable<bool> ping(std::chrono::milliseconds timeout);
@@ -61,6 +64,7 @@ public:
     int open_connections() const { return open_; }
     int idle_connections() const { return static_cast<int>(idle_.size()); }
     int waiting() const { return static_cast<int>(waiters_.size()); }
+    int queued() const { return static_cast<int>(queue_.size()); }
 
 private:
     friend class Lease;
@@ -68,15 +72,28 @@ private:
     boost::asio::awaitable<std::shared_ptr<Connection>> dial(Clock::time_point deadline);
     void wake_one();
 
+    struct Queued {
+        BatchItem item;
+        std::shared_ptr<boost::asio::steady_timer> wake;  // cancelled when the item is done
+        bool done = false;
+    };
+    boost::asio::awaitable<void> run_batches();
+    boost::asio::awaitable<Result> execute_until(const Statement& statement,
+                                                 std::span<const Param> params,
+                                                 Clock::time_point deadline);
+    void finish(Queued& queued);
+
     boost::asio::io_context& io_;
     ConnectionSettings settings_;
     PoolOptions options_;
     std::vector<std::shared_ptr<Connection>> idle_;
-    int open_ = 0;     // idle + leased + being dialled
+    int open_ = 0;  // idle + leased + being dialled
     std::deque<std::shared_ptr<boost::asio::steady_timer>> waiters_;
     Clock::time_point backoff_until_{};
     std::chrono::milliseconds backoff_{0};
     std::string last_error_;
+    std::deque<std::shared_ptr<Queued>> queue_;
+    int runners_ = 0;
 };
 
 }  // namespace portcullis::db

@@ -111,9 +111,13 @@ bool is_noise(const std::string& line) {
 }
 }  // namespace
 
-bool test_database_configured() { return !env_value("PORTCULLIS_TEST_DATABASE_URL").empty(); }
+bool test_database_configured() {
+    return !env_value("PORTCULLIS_TEST_DATABASE_URL").empty();
+}
 
-bool running_in_ci() { return env_value("CI") == "true"; }
+bool running_in_ci() {
+    return env_value("CI") == "true";
+}
 
 TestDatabase::TestDatabase() : name_(unique_name()), admin_url_(admin_url()) {
     url_ = with_database(admin_url_, name_);
@@ -162,8 +166,9 @@ std::vector<Row> TestDatabase::query(const std::string& sql) const {
             if (PQgetisnull(result.get(), r, c) != 0) {
                 row.emplace_back(std::nullopt);
             } else {
-                row.emplace_back(std::string(PQgetvalue(result.get(), r, c),
-                                             static_cast<std::size_t>(PQgetlength(result.get(), r, c))));
+                row.emplace_back(
+                    std::string(PQgetvalue(result.get(), r, c),
+                                static_cast<std::size_t>(PQgetlength(result.get(), r, c))));
             }
         }
         rows.push_back(std::move(row));
@@ -180,8 +185,8 @@ std::optional<std::string> TestDatabase::query_scalar(const std::string& sql) co
 std::string TestDatabase::normalized_schema_dump() const {
     const std::string bin = env_value("PORTCULLIS_TEST_PG_BIN");
     const std::string pg_dump = bin.empty() ? "pg_dump" : bin + "/pg_dump";
-    const std::string command = shell_quote(pg_dump) +
-                                " --schema-only --no-owner --no-privileges " + shell_quote(url_);
+    const std::string command =
+        shell_quote(pg_dump) + " --schema-only --no-owner --no-privileges " + shell_quote(url_);
     std::unique_ptr<FILE, int (*)(FILE*)> pipe(::popen(command.c_str(), "r"), ::pclose);
     if (!pipe) throw std::runtime_error("cannot run pg_dump");
     std::string raw;

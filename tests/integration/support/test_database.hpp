@@ -1,5 +1,5 @@
-// A throw-away PostgreSQL database per test on the harness's local cluster (scripts/stack.sh): created
-// fresh through PORTCULLIS_TEST_PG_ADMIN_URL, dropped WITH (FORCE) when the helper goes away.
+// TestDatabase: a throw-away PostgreSQL database per test on the harness's local cluster.
+// Created through PORTCULLIS_TEST_PG_ADMIN_URL (scripts/stack.sh), dropped WITH (FORCE) at the end.
 #pragma once
 
 #include <optional>
@@ -16,16 +16,16 @@ bool running_in_ci();
 
 // Use at the top of a test body or a fixture's SetUp(): skips without a database locally, fails
 // in CI.
-#define PORTCULLIS_REQUIRE_TEST_DATABASE()                                                      \
-    do {                                                                                        \
-        if (!::portcullis::test::test_database_configured()) {                                  \
-            if (::portcullis::test::running_in_ci()) {                                          \
-                GTEST_FAIL() << "PORTCULLIS_TEST_DATABASE_URL is not set (CI=true): run "       \
-                                "scripts/stack.sh start and source .local/stack.env";           \
-            }                                                                                   \
-            GTEST_SKIP() << "PORTCULLIS_TEST_DATABASE_URL is not set; run scripts/stack.sh "    \
-                            "start and source .local/stack.env";                                \
-        }                                                                                       \
+#define PORTCULLIS_REQUIRE_TEST_DATABASE()                                                   \
+    do {                                                                                     \
+        if (!::portcullis::test::test_database_configured()) {                               \
+            if (::portcullis::test::running_in_ci()) {                                       \
+                GTEST_FAIL() << "PORTCULLIS_TEST_DATABASE_URL is not set (CI=true): run "    \
+                                "scripts/stack.sh start and source .local/stack.env";        \
+            }                                                                                \
+            GTEST_SKIP() << "PORTCULLIS_TEST_DATABASE_URL is not set; run scripts/stack.sh " \
+                            "start and source .local/stack.env";                             \
+        }                                                                                    \
     } while (false)
 
 using Row = std::vector<std::optional<std::string>>;  // text values; nullopt is SQL NULL

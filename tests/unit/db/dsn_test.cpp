@@ -42,9 +42,10 @@ TEST(DatabaseUrl, PercentEncodedCredentialsAreDecoded) {
 
 TEST(DatabaseUrl, PrismaSchemaBecomesSearchPathAndPrismaOnlyParamsAreDropped) {
     const auto s = parse(
-        "postgresql://u:p@h:5432/d?schema=tenant_1&connection_limit=5&pool_timeout=10&pgbouncer=true");
+        "postgresql://u:p@h:5432/"
+        "d?schema=tenant_1&connection_limit=5&pool_timeout=10&pgbouncer=true");
     EXPECT_EQ(s.schema, "tenant_1");
-    EXPECT_EQ(param(s, "options"), "-c search_path=tenant_1");
+    EXPECT_EQ(param(s, "options"), "-c search_path=\"tenant_1\"");
     EXPECT_EQ(param(s, "connection_limit"), "<absent>");
     EXPECT_EQ(param(s, "pool_timeout"), "<absent>");
     EXPECT_EQ(param(s, "pgbouncer"), "<absent>");
@@ -53,22 +54,24 @@ TEST(DatabaseUrl, PrismaSchemaBecomesSearchPathAndPrismaOnlyParamsAreDropped) {
 
 TEST(DatabaseUrl, SchemaJoinsExistingOptions) {
     const auto s = parse("postgresql://h/d?options=-c%20work_mem%3D4MB&schema=public");
-    EXPECT_EQ(param(s, "options"), "-c work_mem=4MB -c search_path=public");
+    EXPECT_EQ(param(s, "options"), "-c work_mem=4MB -c search_path=\"public\"");
 }
 
 TEST(DatabaseUrl, Ipv6HostsAndSocketDirectories) {
     EXPECT_EQ(param(parse("postgresql://u@[::1]:5432/d"), "host"), "::1");
-    EXPECT_EQ(param(parse("postgresql:///d?host=/var/run/postgresql"), "host"), "/var/run/postgresql");
+    EXPECT_EQ(param(parse("postgresql:///d?host=/var/run/postgresql"), "host"),
+              "/var/run/postgresql");
 }
 
 TEST(DatabaseUrl, KeyValueFormIsAccepted) {
-    const auto s = parse("host=127.0.0.1 port=5433 dbname=auth user=app password='it\\'s x' schema=s1");
+    const auto s =
+        parse("host=127.0.0.1 port=5433 dbname=auth user=app password='it\\'s x' schema=s1");
     EXPECT_EQ(param(s, "host"), "127.0.0.1");
     EXPECT_EQ(param(s, "port"), "5433");
     EXPECT_EQ(param(s, "user"), "app");
     EXPECT_EQ(param(s, "password"), "it's x");
     EXPECT_EQ(s.schema, "s1");
-    EXPECT_EQ(param(s, "options"), "-c search_path=s1");
+    EXPECT_EQ(param(s, "options"), "-c search_path=\"s1\"");
     const auto quoted = parse("host=h password='a b\\'c' dbname=x");
     EXPECT_EQ(param(quoted, "password"), "a b'c");
     EXPECT_EQ(quoted.masked.find("a b"), std::string::npos);
