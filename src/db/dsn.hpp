@@ -17,10 +17,10 @@ struct ConnectionSettings {
     std::string masked;  // the DSN with its password replaced by `***`, for logs and errors
 };
 
-// Parses `postgresql://` / `postgres://` URLs (percent-decoded user, password, host, port, database,
-// query parameters) and `key=value` strings. Query parameters that only Prisma understands are
-// dropped (`schema` becomes `options=-c search_path=...`). Returns nullopt with `error` set (never
-// containing the password) when the text cannot be used.
+// Parses `postgresql://` / `postgres://` URLs (percent-decoded user, password, host, port,
+// database, query parameters) and `key=value` strings. Query parameters that only Prisma
+// understands are dropped (`schema` becomes `options=-c search_path=...`). Returns nullopt with
+// `error` set (never containing the password) when the text cannot be used.
 std::optional<ConnectionSettings> parse_database_url(std::string_view url, std::string& error);
 
 // The DSN with any password masked, whatever its form.

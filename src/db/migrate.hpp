@@ -1,6 +1,6 @@
 // Embedded schema migrations and a runner that keeps Prisma's `_prisma_migrations` bookkeeping
-// (contract 7.1, 7.3; decisions D), so a database migrated by either tool is recognized by the other.
-// Blocking libpq: it runs from the CLI and before the server starts, never on an I/O thread.
+// (contract 7.1, 7.3; decisions D), so a database migrated by either tool is recognized by the
+// other. Blocking libpq: it runs from the CLI and before the server starts, never on an I/O thread.
 #pragma once
 
 #include <string>

@@ -9,8 +9,12 @@ namespace portcullis::db {
 
 Result::Result(pg_result* result) : result_(result, &PQclear) {}
 
-int Result::rows() const { return result_ ? PQntuples(result_.get()) : 0; }
-int Result::columns() const { return result_ ? PQnfields(result_.get()) : 0; }
+int Result::rows() const {
+    return result_ ? PQntuples(result_.get()) : 0;
+}
+int Result::columns() const {
+    return result_ ? PQnfields(result_.get()) : 0;
+}
 
 bool Result::is_null(int row, int column) const {
     return PQgetisnull(result_.get(), row, column) != 0;

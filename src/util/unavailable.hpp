@@ -10,7 +10,9 @@ namespace portcullis::util {
 class Unavailable : public std::runtime_error {
 public:
     Unavailable(std::string code, std::string public_message, const std::string& detail)
-        : std::runtime_error(detail), code_(std::move(code)), public_message_(std::move(public_message)) {}
+        : std::runtime_error(detail),
+          code_(std::move(code)),
+          public_message_(std::move(public_message)) {}
 
     const std::string& code() const { return code_; }
     // Safe to show to clients; what() holds the detail for logs.

@@ -50,14 +50,14 @@ void PrivatePostgres::run(const std::string& command) const {
 }
 
 std::string PrivatePostgres::url() const {
-    return "postgresql://portcullis:" + std::string(kPassword) + "@127.0.0.1:" +
-           std::to_string(port_) + "/postgres";
+    return "postgresql://portcullis:" + std::string(kPassword) +
+           "@127.0.0.1:" + std::to_string(port_) + "/postgres";
 }
 
 void PrivatePostgres::start() {
     if (running_) return;
-    run(as_postgres(bin_ + "/pg_ctl -D " + dir_ + "/data -l " + dir_ + "/server.log -w -t 30 -o \"-p " +
-                    std::to_string(port_) + " -k " + dir_ +
+    run(as_postgres(bin_ + "/pg_ctl -D " + dir_ + "/data -l " + dir_ +
+                    "/server.log -w -t 30 -o \"-p " + std::to_string(port_) + " -k " + dir_ +
                     " -c listen_addresses=127.0.0.1 -c fsync=off\" start >/dev/null"));
     running_ = true;
 }
