@@ -20,7 +20,7 @@ BENCH_LOG_LEVEL=${BENCH_LOG_LEVEL:-silent}
 BENCH_IO_THREADS=${BENCH_IO_THREADS:-0}
 BENCH_INFO_ROW=${BENCH_INFO_ROW:-1}        # 0 skips the LOG_LEVEL=info row
 # Rows to run, in order: each name X is a function row_X below.
-BENCH_ROWS=${BENCH_ROWS:-nginx_health portcullis_health portcullis_health_info_log pgbench_select1 portcullis_ready}
+BENCH_ROWS=${BENCH_ROWS:-nginx_health portcullis_health portcullis_health_metrics_off portcullis_health_info_log pgbench_select1 portcullis_ready}
 BENCH_NGINX_REUSEPORT=${BENCH_NGINX_REUSEPORT:-1}  # one listening socket per worker, as Portcullis
 BENCH_MICRO=${BENCH_MICRO:-1}              # 0 skips the Google Benchmark binary
 BENCH_MICRO_MIN_TIME=${BENCH_MICRO_MIN_TIME:-0.2}
@@ -250,6 +250,8 @@ measure_row() {
 
 # ---- servers ------------------------------------------------------------------------------------
 portcullis_port=""
+# Extra VAR=value settings for the next start_portcullis (a row sets and clears them).
+PORTCULLIS_EXTRA_ENV=()
 
 # start_portcullis LOG_LEVEL [LOG_FILE]: a clean environment, cwd in the work dir (no .env).
 start_portcullis() {
@@ -285,6 +287,7 @@ try_start_portcullis() {
             LOG_LEVEL="$level" \
             IO_THREADS="$BENCH_IO_THREADS" \
             DATABASE_POOL_SIZE="${BENCH_POOL_SIZE:-4}" \
+            "${PORTCULLIS_EXTRA_ENV[@]}" \
             "$PORTCULLIS_BIN" serve
     ) >"$logfile" 2>"$workdir/portcullis.stderr" &
     portcullis_pid=$!
@@ -394,6 +397,23 @@ row_portcullis_health() {
     stop_portcullis
 }
 
+# The main /health row again with the metrics recorder left out of the chain
+# (METRICS_RECORDING=false): the difference between the two rows is the cost of recording.
+row_portcullis_health_metrics_off() {
+    PORTCULLIS_EXTRA_ENV=(METRICS_RECORDING=false)
+    start_portcullis "$BENCH_LOG_LEVEL"
+    PORTCULLIS_EXTRA_ENV=()
+    curl -fsS "http://$HOST:$portcullis_port/health" >/dev/null
+    local exposition
+    exposition=$(curl -fsS "http://$HOST:$portcullis_port/metrics")
+    if grep -q '^http_requests_total{' <<<"$exposition"; then
+        die "METRICS_RECORDING=false still records requests"
+    fi
+    measure_row "portcullis /health (metrics off)" "http://$HOST:$portcullis_port/health" \
+        "$portcullis_pid"
+    stop_portcullis
+}
+
 # Same endpoint with one pino-http line per request written to a file in the work dir.
 row_portcullis_health_info_log() {
     local logfile="$workdir/portcullis-info.log"
@@ -475,6 +495,15 @@ percent_lines() {
                 'BEGIN { printf "- %s: %.1f %% of %s\n", n, 100 * r / c, l }'
         fi
     done
+    # Cost of metrics recording: the main /health row (recording on) against the same row off.
+    local on off
+    on=$(rps_of "portcullis /health (LOG_LEVEL=$BENCH_LOG_LEVEL)")
+    off=$(rps_of "portcullis /health (metrics off)")
+    if [ "$on" != "-" ] && [ "$off" != "-" ] && [ "$off" -gt 0 ]; then
+        awk -v on="$on" -v off="$off" 'BEGIN {
+            printf "- metrics recording cost on /health: %.1f %% (%d req/s on, %d req/s off; target <= 5 %%)\n",
+                100 * (off - on) / off, on, off }'
+    fi
 }
 
 write_report() {

@@ -3,8 +3,9 @@ function(portcullis_warnings target)
     target_compile_options(${target} PRIVATE
         -Wall -Wextra -Wpedantic -Wshadow -Wconversion -Wsign-conversion -Werror)
     if(PORTCULLIS_SANITIZE)
-        # GCC 12 reports false maybe-uninitialized warnings in libstdc++ under -fsanitize.
-        target_compile_options(${target} PRIVATE -Wno-maybe-uninitialized)
+        # GCC 12 reports false maybe-uninitialized (libstdc++) and mismatched-new-delete (Asio
+        # coroutine frames) warnings under -fsanitize.
+        target_compile_options(${target} PRIVATE -Wno-maybe-uninitialized -Wno-mismatched-new-delete)
     endif()
 endfunction()
 

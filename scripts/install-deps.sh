@@ -9,6 +9,7 @@ packages=(
     libpq-dev libhiredis-dev libssl-dev libsodium-dev libcurl4-openssl-dev zlib1g-dev libbrotli-dev
     libcli11-dev libgtest-dev libgmock-dev libbenchmark-dev
     postgresql-15 postgresql-client-15 redis-server python3-aiosmtpd nginx wrk curl procps
+    prometheus  # for promtool: tests run `promtool check metrics` on /metrics (service never started)
 )
 if [ "${PORTCULLIS_INSTALL_EXTRA:-}" != "" ]; then
     read -r -a extra <<<"$PORTCULLIS_INSTALL_EXTRA"

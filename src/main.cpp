@@ -13,6 +13,9 @@
 
 #include "cli/cli.hpp"
 #include "config/config.hpp"
+#include "auth/cpu_pool.hpp"
+#include "auth/service.hpp"
+#include "db/auth_store.hpp"
 #include "db/database.hpp"
 #include "db/dsn.hpp"
 #include "db/migrate.hpp"
@@ -22,6 +25,9 @@
 #include "http/server.hpp"
 #include "observability/json_text.hpp"
 #include "observability/logger.hpp"
+#include "observability/metrics.hpp"
+#include "routes/metrics.hpp"
+#include "routes/auth_routes.hpp"
 #include "routes/ops.hpp"
 #include "util/build_info.hpp"
 
@@ -48,6 +54,10 @@ std::string problems_json(const portcullis::config::Problems& problems) {
     out += '}';
     return out;
 }
+
+// Password-hashing jobs that may wait per core before logins answer 503 OVERLOADED: at ~80 ms a
+// hash, a full queue is about 1.3 s of work.
+constexpr std::size_t kHashQueuePerCore = 16;
 
 const char* signal_name(int signal) {
     return signal == SIGINT ? "SIGINT" : "SIGTERM";
@@ -188,6 +198,8 @@ int serve(const portcullis::cli::ServeArgs& args) {
     portcullis::db::Database database(*db_settings,
                                       {.size = config->database_pool_size,
                                        .statement_timeout = config->database_statement_timeout});
+    portcullis::observability::Registry metrics;
+    portcullis::routes::ServiceMetrics service_metrics(metrics);
     portcullis::routes::Lifecycle lifecycle;
     http::Router router;
     std::vector<portcullis::routes::ReadinessCheck> readiness;
@@ -199,16 +211,44 @@ int serve(const portcullis::cli::ServeArgs& args) {
                          },
                          503, "Not Ready", "NOT_READY"});
     router.add_all(portcullis::routes::ops_routes(lifecycle, std::move(readiness)));
+    router.add_all(portcullis::routes::metrics_routes(*config, metrics, logger));
+
+    // Argon2 runs on its own threads (design section 2); the bounded queue turns a flood of
+    // logins into 503 OVERLOADED instead of unbounded latency (decisions C.3).
+    const std::size_t cores = std::max(1u, std::thread::hardware_concurrency());
+    portcullis::auth::CpuPool cpu_pool(cores, kHashQueuePerCore * cores);
+    const portcullis::auth::LockoutPolicy lockout{
+        config->auth_login_max_attempts,
+        std::chrono::minutes(config->auth_login_lockout_minutes),
+        std::chrono::minutes(config->auth_login_attempt_window_minutes)};
+    portcullis::db::PgUserStore users(database);
+    portcullis::db::PgSessionStore sessions(database);
+    portcullis::db::PgAttemptCounter attempts(database, lockout);
+    portcullis::auth::AuthService auth_service(
+        {.access_ttl = config->jwt_access_expiry,
+         .refresh_ttl = config->jwt_refresh_expiry,
+         .verification_required = config->auth_email_verification_required,
+         .lockout = lockout,
+         .argon2 = {config->auth_argon2_memory_kib, config->auth_argon2_iterations}},
+        users, sessions, attempts, cpu_pool, config->jwt_access_secret, config->jwt_refresh_secret);
+    const portcullis::routes::AuthRoutesOptions route_options{config->production()};
+    router.add_all(portcullis::routes::auth_routes(auth_service, route_options));
+    router.add_all(portcullis::routes::protected_routes(auth_service, route_options));
 
     std::vector<http::Middleware> chain;
     // The access log wraps the request-id stage so its line shows the echoed x-request-id.
     chain.push_back(http::access_log(logger));
+    // Right after the access log: every response is counted, early rejections too (B.4, B.11).
+    if (config->metrics_recording) {
+        chain.push_back(http::metrics(service_metrics.http_metrics(), router));
+    }
     chain.push_back(http::request_id());
     chain.push_back(http::compression(
         {config->response_compression_enabled, config->response_compression_min_bytes}));
     chain.push_back(http::conditional_get());
     chain.push_back(http::security_headers());
     chain.push_back(http::cors({config->production(), config->cors_origins}, logger));
+    chain.push_back(portcullis::routes::log_user(auth_service));
     chain.push_back(http::json_body({config->request_body_limit}));
     const http::Pipeline pipeline(
         std::move(chain), [&router](http::Request& r) { return router.dispatch(r); }, logger);
@@ -222,8 +262,9 @@ int serve(const portcullis::cli::ServeArgs& args) {
     options.headers_timeout = config->http_headers_timeout;
     options.keepalive_timeout = config->http_keepalive_timeout;
     options.trust_proxy = config->trust_proxy;
-    options.on_thread_start = [&database](boost::asio::io_context& io) {
+    options.on_thread_start = [&database, &service_metrics](boost::asio::io_context& io) {
         database.attach_this_thread(io);
+        service_metrics.start_sampler(io, database);
     };
     http::Server server(options, pipeline, logger);
     try {

@@ -279,6 +279,10 @@ void read_http(Reader& reader, Config& config) {
     config.shutdown_delay = std::chrono::milliseconds(reader.non_negative_int(
         "SHUTDOWN_DELAY_MS", static_cast<int>(config.shutdown_delay.count())));
     config.shutdown_timeout = reader.positive_ms("SHUTDOWN_TIMEOUT_MS", config.shutdown_timeout);
+    // Absent or empty = on, as for compression below; only benchmarks turn it off.
+    const std::string* recording = reader.get("METRICS_RECORDING");
+    config.metrics_recording =
+        recording == nullptr || trim(*recording).empty() || parse_boolean(*recording);
     const std::string* compression = reader.get("RESPONSE_COMPRESSION_ENABLED");
     config.response_compression_enabled =
         compression == nullptr || compression->empty() || parse_boolean(*compression);

@@ -66,6 +66,7 @@ struct Config {
     std::optional<std::string> smtp_from;  // bare address or `Name <address>`
 
     bool metrics_enabled = false;
+    bool metrics_recording = true;  // METRICS_RECORDING: record request metrics at all
     MetricsGuard metrics_guard = MetricsGuard::none;
     std::optional<std::string> metrics_guard_secret;  // trimmed
     std::vector<util::Cidr> metrics_guard_allowlist;

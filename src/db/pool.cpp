@@ -182,7 +182,8 @@ asio::awaitable<Result> Pool::execute_until(const Statement& statement,
 asio::awaitable<bool> Pool::ping(std::chrono::milliseconds timeout) {
     static constexpr Statement kPing{"portcullis_ping", "SELECT 1"};
     try {
-        co_await execute_until(kPing, {}, Clock::now() + timeout);
+        const auto deadline = Clock::now() + timeout;
+        co_await execute_until(kPing, {}, deadline);
         co_return true;
     } catch (const std::exception&) {
         co_return false;

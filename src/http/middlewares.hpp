@@ -54,3 +54,30 @@ Middleware json_body(BodyOptions options);
 bool is_json_content_type(std::string_view content_type);
 
 }  // namespace portcullis::http
+
+namespace portcullis::observability {
+class Registry;
+class CounterFamily;
+class HistogramFamily;
+}  // namespace portcullis::observability
+
+namespace portcullis::http {
+
+class Router;
+
+// http_requests_total and http_request_duration_seconds of contract 9.1, registered on
+// construction (so /metrics shows them even when recording is off).
+struct HttpMetrics {
+    explicit HttpMetrics(observability::Registry& registry);
+    observability::CounterFamily& requests;
+    observability::HistogramFamily& duration;
+};
+
+// Records every response with method, route and status_code (decisions B.4, B.11). Chained right
+// after the access log, so CORS rejections, OPTIONS, body-parser errors and 429s are counted too.
+// The route label is the matched route's full template; when an earlier stage answered, the
+// template the request would have matched; otherwise `unmatched`. Never a raw path, and methods
+// outside the standard set are labelled `OTHER`, so the label set stays bounded.
+Middleware metrics(const HttpMetrics& families, const Router& router);
+
+}  // namespace portcullis::http

@@ -27,7 +27,7 @@ protected:
     static HttpResponse post(const std::string& body, const std::string& content_type,
                              std::vector<std::pair<std::string, std::string>> extra = {}) {
         extra.emplace_back("Content-Type", content_type);
-        return fetch(port(), Request{"POST", "/auth/login", std::move(extra), body});
+        return fetch(port(), Request{"POST", "/no-such-route", std::move(extra), body});
     }
 };
 ServerProcess* BodyParsing::server_ = nullptr;
@@ -50,7 +50,7 @@ TEST_F(BodyParsing, InvalidJsonIs400WithoutCodeThroughThePipeline) {
 }
 
 TEST_F(BodyParsing, ObjectsArraysAndEmptyBodiesPassToTheRoute) {
-    // No auth routes yet in this build: a parsed body reaches the router and gets its 404.
+    // A parsed body reaches the router; this path has no route, so 404.
     EXPECT_EQ(post("{\"a\":1}", "application/json").status, 404);
     EXPECT_EQ(post("[1,2]", "application/json; charset=UTF-8").status, 404);
     EXPECT_EQ(post("", "application/json").status, 404);
@@ -77,7 +77,7 @@ TEST_F(BodyParsing, ChunkedBodyOverTheLimitIs413) {
     char size_hex[16];
     std::snprintf(size_hex, sizeof size_hex, "%zx", body.size());
     c.send(
-        "POST /auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        "POST /no-such-route HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
         "Transfer-Encoding: chunked\r\n\r\n" +
         std::string(size_hex) + "\r\n" + body + "\r\n0\r\n\r\n");
     EXPECT_EQ(c.read_response().status, 413);
@@ -113,7 +113,7 @@ TEST_F(BodyParsing, UnsupportedContentEncodingIs415) {
 TEST_F(BodyParsing, ExpectContinueIsAnswered) {
     Connection c("127.0.0.1", port());
     c.send(
-        "POST /auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        "POST /no-such-route HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
         "Content-Length: 7\r\nExpect: 100-continue\r\n\r\n");
     EXPECT_EQ(c.read_response().status, 100);
     c.send("{\"a\":1}");

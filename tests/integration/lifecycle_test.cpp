@@ -101,7 +101,7 @@ TEST(Lifecycle, SigtermDrainsAnInFlightRequestThenExitsZero) {
     ASSERT_TRUE(server.wait_healthy());
     Connection slow("127.0.0.1", server.port());
     slow.send(
-        "POST /auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        "POST /no-such-route HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
         "Content-Length: 7\r\n\r\n{\"a\"");
     std::this_thread::sleep_for(200ms);
     server.signal(SIGTERM);
@@ -170,7 +170,7 @@ TEST(Lifecycle, GraceTimeoutForcesExitOne) {
     ASSERT_TRUE(server.wait_healthy());
     Connection stuck("127.0.0.1", server.port());
     stuck.send(
-        "POST /auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        "POST /no-such-route HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
         "Content-Length: 100\r\n\r\n{");
     std::this_thread::sleep_for(200ms);
     server.signal(SIGTERM);

@@ -1,0 +1,194 @@
+// See service.hpp. The order of checks follows contract 5.4, 5.7 and 5.8 exactly, because the
+// order decides which error a client sees.
+#include "auth/service.hpp"
+
+#include <stdexcept>
+
+#include "auth/one_time_token.hpp"
+#include "auth/validation.hpp"
+#include "util/random.hpp"
+#include "util/strings.hpp"
+
+namespace portcullis::auth {
+namespace {
+constexpr std::size_t kMaxIpLength = 128;
+
+std::string lockout_ip(std::string_view client_ip) {
+    if (client_ip.empty()) return "unknown";
+    return std::string(client_ip.substr(0, kMaxIpLength));
+}
+}  // namespace
+
+std::string_view to_string(Role role) {
+    return role == Role::admin ? "ADMIN" : "USER";
+}
+
+AuthService::AuthService(AuthSettings settings, UserStore& users, SessionStore& sessions,
+                         AttemptCounter& attempts, CpuPool& cpu, std::string access_secret,
+                         std::string refresh_secret, Now now)
+    : settings_(settings),
+      users_(users),
+      sessions_(sessions),
+      attempts_(attempts),
+      cpu_(cpu),
+      access_(std::move(access_secret)),
+      refresh_(std::move(refresh_secret)),
+      now_(now),
+      // Unknown emails are verified against this so they cost what a real account costs.
+      dummy_hash_(hash_password(util::uuid_v4(), settings.argon2)) {}
+
+std::int64_t AuthService::now_seconds() const {
+    return std::chrono::duration_cast<std::chrono::seconds>(now_().time_since_epoch()).count();
+}
+
+TokenPair AuthService::issue(std::string_view user_id, std::string_view session_id) const {
+    const auto iat = now_seconds();
+    return TokenPair{
+        access_.sign_access(user_id, session_id, iat,
+                            expiry_from(iat, settings_.access_ttl.count())),
+        refresh_.sign_refresh(user_id, session_id, iat,
+                              expiry_from(iat, settings_.refresh_ttl.count()), util::uuid_v4()),
+    };
+}
+
+Task<Outcome<Registration>> AuthService::register_user(std::string_view email,
+                                                       std::string_view password) {
+    const std::string normalized = normalize_email(email);
+    if (co_await users_.find_by_email(normalized)) co_return AuthError::email_taken;
+
+    const Argon2Params params = settings_.argon2;
+    const std::string plain(password);
+    // A named job: lambdas are not built inside co_await expressions (GCC 12 coroutine bugs).
+    auto hash_job = [plain, params] { return hash_password(plain, params); };
+    const std::string hash = co_await cpu_.run(std::move(hash_job));
+
+    Registration registration;
+    registration.user_id = util::uuid_v4();
+    registration.verification_required = settings_.verification_required;
+    std::optional<NewSession> session;
+    if (!settings_.verification_required) {
+        const std::string session_id = util::uuid_v4();
+        registration.tokens = issue(registration.user_id, session_id);
+        session = NewSession{session_id, sha256_hex(registration.tokens->refresh_token)};
+    }
+    const auto created = co_await users_.create(registration.user_id, normalized, hash,
+                                                !settings_.verification_required, session, now_());
+    if (!created) co_return AuthError::email_taken;  // a concurrent registration won the race
+    co_return registration;
+}
+
+Task<Outcome<TokenPair>> AuthService::login(std::string_view email, std::string_view password,
+                                            std::string_view client_ip) {
+    const std::string normalized = normalize_email(email);
+    const std::string ip = lockout_ip(client_ip);
+    // The lock is checked before the password, so even the right password is refused.
+    if (co_await attempts_.is_locked(normalized, ip, now_())) co_return AuthError::login_locked;
+
+    const auto user = co_await users_.find_by_email(normalized);
+    const std::string phc = user ? user->password_hash : dummy_hash_;
+    const std::string plain(password);
+    auto verify_job = [plain, phc] { return verify_password(plain, phc); };
+    const PasswordCheck check = co_await cpu_.run(std::move(verify_job));
+    if (user && check == PasswordCheck::invalid_hash) {
+        throw std::runtime_error("stored password hash is not an Argon2 PHC string");
+    }
+    const bool verified_enough =
+        !settings_.verification_required || (user && user->email_verified_at.has_value());
+    if (!user || check != PasswordCheck::match || !verified_enough) {
+        std::optional<std::string_view> user_id;
+        if (user) user_id = user->id;
+        co_await attempts_.record_failure(normalized, ip, user_id, now_());
+        co_return AuthError::invalid_credentials;
+    }
+
+    co_await attempts_.clear(normalized, ip);
+    const std::string session_id = util::uuid_v4();
+    TokenPair pair = issue(user->id, session_id);
+    // Arguments are named values, never temporaries: a temporary that lives across a co_await
+    // is destroyed twice by GCC 12 (seen under ASan).
+    const NewSession session{session_id, sha256_hex(pair.refresh_token)};
+    co_await sessions_.create(user->id, session, now_());
+    co_return pair;
+}
+
+Task<Outcome<TokenPair>> AuthService::refresh(std::string_view refresh_token) {
+    const auto peeked_sid = peek_session_id(refresh_token);
+    const auto verified = refresh_.verify_refresh(refresh_token, now_seconds());
+    const std::string presented_hash = sha256_hex(refresh_token);
+    if (!verified.ok()) {
+        if (verified.error == JwtError::expired) {
+            // Decisions B.8: an expired token ends its session only if it is still the current one.
+            if (peeked_sid)
+                co_await sessions_.revoke_if_current(*peeked_sid, presented_hash, now_());
+            co_return AuthError::session_expired;
+        }
+        co_return AuthError::refresh_invalid;
+    }
+    const RefreshClaims& claims = *verified.claims;
+    TokenPair pair = issue(claims.user_id, claims.session_id);
+    const std::string new_hash = sha256_hex(pair.refresh_token);
+    const auto rotated = co_await sessions_.rotate(claims.session_id, presented_hash, new_hash, now_());
+    switch (rotated.outcome) {
+        case RotateOutcome::rotated:
+            co_return pair;
+        case RotateOutcome::session_missing:
+        case RotateOutcome::session_revoked:
+            co_return AuthError::session_invalid;
+        case RotateOutcome::token_mismatch:
+            // A rotated-out token came back (or lost a race with its twin): treat the family as
+            // stolen and end every session of the user.
+            co_await sessions_.revoke_all(rotated.owner_user_id, now_());
+            co_return AuthError::refresh_reuse;
+    }
+    co_return AuthError::session_invalid;
+}
+
+Task<void> AuthService::logout(std::string_view refresh_token) {
+    const auto verified = refresh_.verify_refresh(refresh_token, now_seconds());
+    if (!verified.ok()) co_return;
+    const std::string presented_hash = sha256_hex(refresh_token);
+    co_await sessions_.revoke_if_current(verified.claims->session_id, presented_hash, now_());
+}
+
+Task<Outcome<Caller>> AuthService::authenticate(std::string_view authorization) {
+    constexpr std::string_view kScheme = "Bearer ";
+    if (!authorization.starts_with(kScheme)) co_return AuthError::unauthorized;
+    const auto token = util::trim(authorization.substr(kScheme.size()));
+    if (token.empty()) co_return AuthError::unauthorized;
+    const auto verified = access_.verify_access(token, now_seconds());
+    if (!verified.ok()) co_return AuthError::access_invalid;
+
+    const AccessClaims& claims = *verified.claims;
+    const Principal principal =
+        co_await sessions_.load_principal(claims.user_id, claims.session_id);
+    if (!principal.user || !principal.session_found) co_return AuthError::unauthorized;
+    if (!principal.session_valid) co_return AuthError::session_invalid;
+    co_return Caller{principal.user->id, principal.user->role, claims.session_id};
+}
+
+std::optional<std::string> AuthService::log_user(std::string_view authorization) const {
+    constexpr std::string_view kScheme = "Bearer ";
+    if (!authorization.starts_with(kScheme)) return std::nullopt;
+    const auto verified =
+        access_.verify_access(util::trim(authorization.substr(kScheme.size())), now_seconds());
+    if (!verified.ok()) return std::nullopt;
+    return verified.claims->user_id;
+}
+
+Task<std::vector<SessionSummary>> AuthService::sessions(const Caller& caller) {
+    co_return co_await sessions_.list(caller.user_id);
+}
+
+Task<void> AuthService::logout_all(const Caller& caller) {
+    co_await sessions_.revoke_all(caller.user_id, now_());
+}
+
+Task<Outcome<UserView>> AuthService::find_user(const Caller& caller, std::string_view user_id) {
+    const bool owner = caller.user_id == user_id;
+    if (!owner && caller.role != Role::admin) co_return AuthError::forbidden;
+    const auto user = co_await users_.find_by_id(user_id);
+    if (!user) co_return AuthError::user_not_found;
+    co_return UserView{user->id, user->email, user->role, owner};
+}
+
+}  // namespace portcullis::auth

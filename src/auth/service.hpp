@@ -1,0 +1,114 @@
+// The authentication use cases of contract sections 4 and 5 (register, login with lockout,
+// refresh rotation with reuse detection, logout, sessions, Bearer authentication, user lookup),
+// written against the ports only. Expected outcomes are values (AuthError); infrastructure
+// failures are exceptions (design section 8).
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "auth/cpu_pool.hpp"
+#include "auth/jwt.hpp"
+#include "auth/password.hpp"
+#include "auth/ports.hpp"
+
+namespace portcullis::auth {
+
+enum class AuthError {
+    email_taken,          // 409 EMAIL_TAKEN
+    invalid_credentials,  // 401 INVALID_CREDENTIALS
+    login_locked,         // 429 LOGIN_LOCKED
+    session_expired,      // 401 SESSION_EXPIRED
+    refresh_invalid,      // 401 JWT_REFRESH_INVALID
+    session_invalid,      // 401 SESSION_INVALID
+    refresh_reuse,        // 401 REFRESH_REUSE
+    unauthorized,         // 401 UNAUTHORIZED
+    access_invalid,       // 401 JWT_ACCESS_INVALID
+    forbidden,            // 403 FORBIDDEN
+    user_not_found,       // 404 USER_NOT_FOUND
+};
+
+template <typename T>
+using Outcome = std::variant<T, AuthError>;
+
+struct TokenPair {
+    std::string access_token;
+    std::string refresh_token;
+};
+
+struct Registration {
+    bool verification_required = false;
+    std::optional<TokenPair> tokens;  // when no verification is required
+    std::string user_id;
+};
+
+struct Caller {
+    std::string user_id;
+    Role role = Role::user;
+    std::string session_id;
+};
+
+struct UserView {
+    std::string id;
+    std::string email;
+    Role role = Role::user;
+    bool owner = false;
+};
+
+struct AuthSettings {
+    std::chrono::milliseconds access_ttl{15 * 60 * 1000};
+    std::chrono::milliseconds refresh_ttl{7LL * 24 * 3600 * 1000};
+    bool verification_required = false;
+    LockoutPolicy lockout;
+    Argon2Params argon2;
+};
+
+// Wall-clock source, injectable for tests.
+using Now = TimePoint (*)();
+
+class AuthService {
+public:
+    // Computes the dummy hash that unknown emails are verified against (about one hash of time).
+    AuthService(AuthSettings settings, UserStore& users, SessionStore& sessions,
+                AttemptCounter& attempts, CpuPool& cpu, std::string access_secret,
+                std::string refresh_secret, Now now = &std::chrono::system_clock::now);
+
+    Task<Outcome<Registration>> register_user(std::string_view email, std::string_view password);
+    Task<Outcome<TokenPair>> login(std::string_view email, std::string_view password,
+                                   std::string_view client_ip);
+    Task<Outcome<TokenPair>> refresh(std::string_view refresh_token);
+    Task<void> logout(std::string_view refresh_token);
+
+    // Bearer authentication of contract 5.8 from the raw Authorization header value.
+    Task<Outcome<Caller>> authenticate(std::string_view authorization);
+    // The user named by a Bearer access token whose signature and expiry hold (no database):
+    // only for the request log (contract 10.2).
+    std::optional<std::string> log_user(std::string_view authorization) const;
+
+    Task<std::vector<SessionSummary>> sessions(const Caller& caller);
+    Task<void> logout_all(const Caller& caller);
+    // Decisions B.9: neither owner nor admin → forbidden, whether or not the id exists.
+    Task<Outcome<UserView>> find_user(const Caller& caller, std::string_view user_id);
+
+    const AuthSettings& settings() const { return settings_; }
+
+private:
+    TokenPair issue(std::string_view user_id, std::string_view session_id) const;
+    std::int64_t now_seconds() const;
+
+    AuthSettings settings_;
+    UserStore& users_;
+    SessionStore& sessions_;
+    AttemptCounter& attempts_;
+    CpuPool& cpu_;
+    JwtCodec access_;
+    JwtCodec refresh_;
+    Now now_;
+    std::string dummy_hash_;
+};
+
+}  // namespace portcullis::auth

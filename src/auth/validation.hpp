@@ -1,0 +1,49 @@
+// Request-body and path validation with the rules of contract 4.1 and the issue objects of
+// contract 3.2 (the shapes zod 4 emits), so `details` is what the reference's clients parse.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include <boost/json/fwd.hpp>
+
+namespace portcullis::auth {
+
+// A failed validation: the JSON array text for `details` (issue objects in check order).
+struct ValidationFailure {
+    std::string details_json;
+};
+
+template <typename T>
+using Validated = std::variant<T, ValidationFailure>;
+
+struct EmailPassword {
+    std::string email;     // as sent (normalize with normalize_email)
+    std::string password;
+};
+
+// `body` is null when the request had no parsed JSON body (reported as "received undefined").
+Validated<EmailPassword> validate_register(const boost::json::value* body);  // email + complexity
+Validated<EmailPassword> validate_login(const boost::json::value* body);     // email + min 8
+Validated<std::string> validate_email_only(const boost::json::value* body);  // {email}
+// `{<field>}` string of at least 20 UTF-16 units (`refreshToken`, `token`).
+Validated<std::string> validate_token_field(const boost::json::value* body, std::string_view field);
+struct TokenPassword {
+    std::string token;
+    std::string password;
+};
+Validated<TokenPassword> validate_reset(const boost::json::value* body);  // token + complexity
+
+// The path parameter `userId` against the UUID rule of 4.1.
+std::optional<ValidationFailure> validate_user_id(std::string_view user_id);
+
+// Single rules, exposed for tests and reuse.
+bool is_valid_email(std::string_view email);           // the 4.1 email pattern, ASCII only
+bool meets_password_complexity(std::string_view password);  // the 4.1 password pattern (/u)
+bool is_valid_uuid(std::string_view text);             // versions 1-8, RFC variant, nil and max
+std::string normalize_email(std::string_view email);   // trim + lower-case
+
+}  // namespace portcullis::auth
