@@ -20,7 +20,7 @@ BENCH_LOG_LEVEL=${BENCH_LOG_LEVEL:-silent}
 BENCH_IO_THREADS=${BENCH_IO_THREADS:-0}
 BENCH_INFO_ROW=${BENCH_INFO_ROW:-1}        # 0 skips the LOG_LEVEL=info row
 # Rows to run, in order: each name X is a function row_X below.
-BENCH_ROWS=${BENCH_ROWS:-nginx_health portcullis_health portcullis_health_metrics_off portcullis_health_info_log pgbench_select1 portcullis_ready}
+BENCH_ROWS=${BENCH_ROWS:-nginx_health portcullis_health portcullis_health_metrics_off portcullis_health_info_log pgbench_select1 portcullis_ready argon2_rate portcullis_login portcullis_health_during_login pgbench_select_only portcullis_protected_user pgbench_update_pk portcullis_refresh}
 BENCH_NGINX_REUSEPORT=${BENCH_NGINX_REUSEPORT:-1}  # one listening socket per worker, as Portcullis
 BENCH_MICRO=${BENCH_MICRO:-1}              # 0 skips the Google Benchmark binary
 BENCH_MICRO_MIN_TIME=${BENCH_MICRO_MIN_TIME:-0.2}
@@ -31,6 +31,18 @@ NGINX_BIN=${NGINX_BIN:-$(command -v nginx || echo /usr/sbin/nginx)}
 RESULTS_DIR=${RESULTS_DIR:-$root/bench/results}
 HOST=127.0.0.1
 PGBENCH_BIN=${PGBENCH_BIN:-/usr/lib/postgresql/15/bin/pgbench}
+PSQL_BIN=${PSQL_BIN:-$(dirname "$PGBENCH_BIN")/psql}
+ARGON2_RATE_BIN=${ARGON2_RATE_BIN:-$root/build/release/bench/portcullis_argon2_rate}
+# Auth rows (see README): Argon2 parameters of the login rows and of their ceiling (like for like).
+BENCH_ARGON2_MEMORY_KIB=${BENCH_ARGON2_MEMORY_KIB:-65536}
+BENCH_ARGON2_ITERATIONS=${BENCH_ARGON2_ITERATIONS:-3}
+# Argon2 parameters of the /protected and /refresh rows' server: it hashes only while the row sets
+# up its users and sessions, never in the measured requests, so the cheapest allowed values.
+BENCH_SETUP_ARGON2_MEMORY_KIB=${BENCH_SETUP_ARGON2_MEMORY_KIB:-8192}
+BENCH_SETUP_ARGON2_ITERATIONS=${BENCH_SETUP_ARGON2_ITERATIONS:-1}
+BENCH_LOGIN_CONNECTIONS=${BENCH_LOGIN_CONNECTIONS:-8}       # below the hashing queue (16 per core)
+BENCH_BUSY_HEALTH_CONNECTIONS=${BENCH_BUSY_HEALTH_CONNECTIONS:-8}
+BENCH_PGBENCH_DATABASE=${BENCH_PGBENCH_DATABASE:-portcullis_bench_pgbench}
 # The database behind /ready and the pgbench ceiling: the local stack unless given.
 if [ -z "${BENCH_DATABASE_URL:-}" ]; then
     "$root/scripts/stack.sh" start >/dev/null
@@ -44,6 +56,7 @@ workdir=""
 portcullis_pid=""
 nginx_pid=""
 wrk_pid=""
+bg_wrk_pid=""   # the login load running under the /health-during-logins row
 
 log() { printf '[bench] %s\n' "$*" >&2; }
 die() { log "error: $*"; exit 1; }
@@ -70,6 +83,7 @@ cleanup() {
     local rc=$?
     trap - EXIT INT TERM
     stop_pid "$wrk_pid" wrk
+    stop_pid "$bg_wrk_pid" "background wrk"
     stop_portcullis
     stop_nginx
     if [ -n "$workdir" ] && [ -d "$workdir" ]; then rm -rf "$workdir"; fi
@@ -156,10 +170,11 @@ run_wrk() {
 }
 
 # parse_wrk FILE: "REQS_PER_SEC P50_MS P99_MS ERRORS" of one wrk --latency output. ERRORS counts
-# socket errors (connect, read, write, timeout) and non-2xx/3xx answers.
+# socket errors (connect, read, write, timeout) and non-2xx/3xx answers. Rates below 100/s (logins)
+# keep wrk's two decimals: rounding them to integers would move their percentages by whole points.
 parse_wrk() {
     local raw=$1 rps p50 p99 errors
-    rps=$(awk '/^Requests\/sec:/ {printf "%.0f", $2}' "$raw")
+    rps=$(awk '/^Requests\/sec:/ { if ($2 < 100) printf "%.2f", $2; else printf "%.0f", $2 }' "$raw")
     p50=$(awk '$1 == "50%" {print $2}' "$raw")
     p99=$(awk '$1 == "99%" {print $2}' "$raw")
     errors=$(awk '
@@ -178,7 +193,9 @@ parse_wrk() {
 # stdout: wrk must stay a child of this shell so the trap can stop it), and all runs' req/s in
 # WRK_ALL_RPS. Raw outputs end up in $RESULTS_DIR/raw/NAME.txt (NAME.runN.txt with several runs).
 # WRK_ERRORS > 0 makes a row worthless: check it first.
-WRK_RPS="" WRK_P50_MS="" WRK_P99_MS="" WRK_ERRORS="" WRK_ALL_RPS=""
+# WRK_PREPARE, when set, names a function called before every wrk run (warm-up included), e.g. to
+# hand each run fresh refresh tokens.
+WRK_RPS="" WRK_P50_MS="" WRK_P99_MS="" WRK_ERRORS="" WRK_ALL_RPS="" WRK_PREPARE=""
 wrk_row() {
     local name=$1 url=$2
     shift 2
@@ -186,6 +203,7 @@ wrk_row() {
     local base
     base="$workdir/raw/$(slug "$name")"
     if [ "$BENCH_WARMUP" != "0" ] && [ "$BENCH_WARMUP" != "0s" ]; then
+        if [ -n "$WRK_PREPARE" ]; then "$WRK_PREPARE"; fi
         run_wrk "$workdir/warmup.txt" "${args[@]}" -d"$BENCH_WARMUP" "$url" ||
             die "wrk warm-up failed for $name: $(cat "$workdir/warmup.txt")"
     fi
@@ -193,6 +211,7 @@ wrk_row() {
     for ((run = 1; run <= BENCH_RUNS; run++)); do
         raw="$base.txt"
         [ "$BENCH_RUNS" = 1 ] || raw="$base.run$run.txt"
+        if [ -n "$WRK_PREPARE" ]; then "$WRK_PREPARE"; fi
         run_wrk "$raw" "${args[@]}" -d"$BENCH_DURATION" "$url" ||
             die "wrk failed for $name: $(cat "$raw")"
         runs+=("$(parse_wrk "$raw")")
@@ -250,8 +269,10 @@ measure_row() {
 
 # ---- servers ------------------------------------------------------------------------------------
 portcullis_port=""
-# Extra VAR=value settings for the next start_portcullis (a row sets and clears them).
+# Extra VAR=value settings and `serve` arguments for the next start_portcullis (a row sets and
+# clears them).
 PORTCULLIS_EXTRA_ENV=()
+PORTCULLIS_SERVE_ARGS=()
 
 # start_portcullis LOG_LEVEL [LOG_FILE]: a clean environment, cwd in the work dir (no .env).
 start_portcullis() {
@@ -288,7 +309,7 @@ try_start_portcullis() {
             IO_THREADS="$BENCH_IO_THREADS" \
             DATABASE_POOL_SIZE="${BENCH_POOL_SIZE:-4}" \
             "${PORTCULLIS_EXTRA_ENV[@]}" \
-            "$PORTCULLIS_BIN" serve
+            "$PORTCULLIS_BIN" serve "${PORTCULLIS_SERVE_ARGS[@]}"
     ) >"$logfile" 2>"$workdir/portcullis.stderr" &
     portcullis_pid=$!
     wait_http "http://$HOST:$portcullis_port/health" "$portcullis_pid" portcullis

@@ -1,6 +1,9 @@
 // The CPU pool's threads and bounded queue; see cpu_pool.hpp.
 #include "auth/cpu_pool.hpp"
 
+#include <sys/resource.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <utility>
 
@@ -40,7 +43,15 @@ bool CpuPool::submit(std::function<void()> job) {
     return true;
 }
 
+namespace {
+constexpr int kWorkerNice = 10;
+}  // namespace
+
 void CpuPool::worker() {
+    // Hashing may use every idle cycle but must not delay the I/O threads: run at a lower
+    // priority (per-thread nice on Linux), so a saturated pool leaves request latency alone.
+    // Best effort: where that is not permitted the pool runs at normal priority.
+    (void)::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), kWorkerNice);
     while (true) {
         std::function<void()> job;
         {

@@ -57,18 +57,32 @@ void Pool::wake_one() {
     waiter->cancel();
 }
 
+// Set by any pool of the process that connects: the other threads' pools then stop backing off,
+// so all I/O threads see Postgres return at the same moment (no /ready flapping between them).
+std::atomic<Clock::rep> Pool::g_last_successful_dial{0};
+
+bool Pool::in_backoff() const {
+    if (Clock::now() >= backoff_until_) return false;
+    const Clock::time_point other_success{
+        Clock::duration(g_last_successful_dial.load(std::memory_order_relaxed))};
+    return other_success < backoff_started_;
+}
+
 asio::awaitable<std::shared_ptr<Connection>> Pool::dial(Clock::time_point deadline) {
     ++open_;
     try {
         auto connection = co_await Connection::open(
             io_, settings_, std::min(deadline, Clock::now() + options_.connect_timeout));
         backoff_ = std::chrono::milliseconds(0);
+        g_last_successful_dial.store(Clock::now().time_since_epoch().count(),
+                                     std::memory_order_relaxed);
         co_return connection;
     } catch (const DatabaseUnavailable& e) {
         --open_;
         backoff_ = backoff_.count() == 0 ? options_.backoff_initial
                                          : std::min(backoff_ * 2, options_.backoff_max);
-        backoff_until_ = Clock::now() + backoff_;
+        backoff_started_ = Clock::now();
+        backoff_until_ = backoff_started_ + backoff_;
         last_error_ = e.what();
         wake_one();  // a waiter may dial (or fail fast) instead
         throw;
@@ -85,7 +99,7 @@ asio::awaitable<Lease> Pool::acquire(Clock::time_point deadline) {
             --open_;
         }
         if (open_ < options_.size) {
-            if (Clock::now() < backoff_until_) {
+            if (in_backoff()) {
                 throw DatabaseUnavailable("database unreachable (retrying): " + last_error_);
             }
             co_return Lease(*this, co_await dial(deadline));

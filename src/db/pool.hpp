@@ -7,6 +7,7 @@
 #include <boost/asio/io_context.hpp>
 
 #include <boost/asio/steady_timer.hpp>
+#include <atomic>
 #include <chrono>
 #include <deque>
 #include <memory>
@@ -89,6 +90,9 @@ private:
     std::vector<std::shared_ptr<Connection>> idle_;
     int open_ = 0;  // idle + leased + being dialled
     std::deque<std::shared_ptr<boost::asio::steady_timer>> waiters_;
+    bool in_backoff() const;
+    static std::atomic<Clock::rep> g_last_successful_dial;
+    Clock::time_point backoff_started_{};
     Clock::time_point backoff_until_{};
     std::chrono::milliseconds backoff_{0};
     std::string last_error_;

@@ -25,42 +25,6 @@ int hex_value(char c) {
     return -1;
 }
 
-bool valid_utf8(std::string_view s) {
-    std::size_t i = 0;
-    while (i < s.size()) {
-        const auto c = static_cast<unsigned char>(s[i]);
-        std::size_t len = 0;
-        unsigned cp = 0;
-        unsigned min = 0;
-        if (c < 0x80) {
-            ++i;
-            continue;
-        }
-        if ((c & 0xe0) == 0xc0) {
-            len = 2;
-            cp = c & 0x1fu;
-            min = 0x80;
-        } else if ((c & 0xf0) == 0xe0) {
-            len = 3;
-            cp = c & 0x0fu;
-            min = 0x800;
-        } else if ((c & 0xf8) == 0xf0) {
-            len = 4;
-            cp = c & 0x07u;
-            min = 0x10000;
-        } else
-            return false;
-        if (i + len > s.size()) return false;
-        for (std::size_t k = 1; k < len; ++k) {
-            const auto b = static_cast<unsigned char>(s[i + k]);
-            if ((b & 0xc0) != 0x80) return false;
-            cp = (cp << 6) | (b & 0x3fu);
-        }
-        if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return false;
-        i += len;
-    }
-    return true;
-}
 }  // namespace
 
 std::optional<std::string> decode_uri_component(std::string_view text) {
@@ -78,7 +42,7 @@ std::optional<std::string> decode_uri_component(std::string_view text) {
         out.push_back(static_cast<char>(hi * 16 + lo));
         i += 2;
     }
-    if (!valid_utf8(out)) return std::nullopt;
+    if (!util::is_valid_utf8(out)) return std::nullopt;
     return out;
 }
 

@@ -11,6 +11,11 @@ std::string to_lower(std::string_view text);
 bool iequals(std::string_view a, std::string_view b);
 bool istarts_with(std::string_view text, std::string_view prefix);
 
+// Length of the well-formed UTF-8 sequence starting at text[i] (1-4), or 0 when it is malformed
+// (overlong, surrogate, beyond U+10FFFF, truncated). Requires i < text.size().
+std::size_t utf8_sequence_length(std::string_view text, std::size_t i);
+bool is_valid_utf8(std::string_view text);
+
 // Constant-time equality for secrets; the length difference is the only thing that leaks.
 bool constant_time_equals(std::string_view a, std::string_view b);
 
