@@ -3,17 +3,21 @@
 -- token comes back as reuse and revokes all the user's sessions).
 --
 -- Input, from the environment:
---   PORTCULLIS_BENCH_TOKENS       a file with one refresh token per line, one per connection, each
---                                 of its own session
+--   PORTCULLIS_BENCH_TOKENS       a file with one refresh token per line, each of its own session:
+--                                 one per connection plus one per thread (see below)
 --   PORTCULLIS_BENCH_WRK_THREADS  wrk's -t: thread i takes the lines i, i + T, i + 2T, ...
 --
 -- wrk does not tell a script which connection a request goes out on, so each thread keeps a FIFO
 -- of the tokens it may use: request() pops one, response() pushes the token of a 200 answer.
--- A thread has as many tokens as connections and a connection sends its next request only after
--- its answer, so the FIFO is never empty while every chain holds. A broken chain (non-200, or a
--- 200 without a token) loses its token; when the FIFO is then empty a request goes out with a
--- dummy token and gets a 4xx, so the breakage shows in wrk's "Non-2xx or 3xx responses" too.
--- done() prints one "refresh-chain:" line with the totals.
+-- A connection sends its next request only after its answer, so with at least as many tokens as
+-- connections the FIFO is never empty while every chain holds. A thread gets one token more than
+-- it has connections: wrk calls request() once on the first thread before the run to check the
+-- request (wrk 4.1, script_verify_request) and never sends that one, so its token is lost (its
+-- session is simply never used again); a spare token on the other threads just waits its turn.
+-- A broken chain (non-200, or a 200 without a token) loses its token; when the FIFO is then empty
+-- a request goes out with a dummy token and gets a 401, so the breakage shows in wrk's
+-- "Non-2xx or 3xx responses" too. done() prints "refresh-chain:" lines with the totals and each
+-- thread's first failure.
 
 local counter = 0
 local threads = {}
@@ -32,6 +36,7 @@ failed = 0
 missing = 0
 starved = 0
 loaded = 0
+first_failure = ""  -- status and body of this thread's first non-200 (the cause of a broken chain)
 
 local function push(token)
     last = last + 1
@@ -82,6 +87,9 @@ end
 function response(status, headers, body)
     if status ~= 200 then
         failed = failed + 1
+        if first_failure == "" then
+            first_failure = status .. " " .. string.sub(body or "", 1, 200)
+        end
         return
     end
     local token = string.match(body, '"refreshToken":"([^"]+)"')
@@ -95,12 +103,20 @@ end
 
 function done(summary, latency, requests)
     local totals = { loaded = 0, ok = 0, failed = 0, missing = 0, starved = 0 }
+    local failures = {}
     for _, thread in ipairs(threads) do
         for key, _ in pairs(totals) do
             totals[key] = totals[key] + (thread:get(key) or 0)
+        end
+        local first = thread:get("first_failure")
+        if first ~= nil and first ~= "" then
+            table.insert(failures, first)
         end
     end
     io.write(string.format(
         "refresh-chain: tokens=%d ok=%d non200=%d no_token=%d starved=%d\n",
         totals.loaded, totals.ok, totals.failed, totals.missing, totals.starved))
+    for _, failure in ipairs(failures) do
+        io.write("refresh-chain: first failure of a thread: " .. failure .. "\n")
+    end
 end
