@@ -11,10 +11,10 @@
 #include <string>
 #include <thread>
 
-#include "cli/cli.hpp"
-#include "config/config.hpp"
 #include "auth/cpu_pool.hpp"
 #include "auth/service.hpp"
+#include "cli/cli.hpp"
+#include "config/config.hpp"
 #include "db/auth_store.hpp"
 #include "db/database.hpp"
 #include "db/dsn.hpp"
@@ -26,8 +26,8 @@
 #include "observability/json_text.hpp"
 #include "observability/logger.hpp"
 #include "observability/metrics.hpp"
-#include "routes/metrics.hpp"
 #include "routes/auth_routes.hpp"
+#include "routes/metrics.hpp"
 #include "routes/ops.hpp"
 #include "util/build_info.hpp"
 
@@ -218,8 +218,7 @@ int serve(const portcullis::cli::ServeArgs& args) {
     const std::size_t cores = std::max(1u, std::thread::hardware_concurrency());
     portcullis::auth::CpuPool cpu_pool(cores, kHashQueuePerCore * cores);
     const portcullis::auth::LockoutPolicy lockout{
-        config->auth_login_max_attempts,
-        std::chrono::minutes(config->auth_login_lockout_minutes),
+        config->auth_login_max_attempts, std::chrono::minutes(config->auth_login_lockout_minutes),
         std::chrono::minutes(config->auth_login_attempt_window_minutes)};
     portcullis::db::PgUserStore users(database);
     portcullis::db::PgSessionStore sessions(database);
@@ -231,6 +230,9 @@ int serve(const portcullis::cli::ServeArgs& args) {
          .lockout = lockout,
          .argon2 = {config->auth_argon2_memory_kib, config->auth_argon2_iterations}},
         users, sessions, attempts, cpu_pool, config->jwt_access_secret, config->jwt_refresh_secret);
+    auth_service.set_events(&service_metrics);
+    service_metrics.track_password_hash_queue(
+        [&cpu_pool] { return static_cast<double>(cpu_pool.queue_depth()); });
     const portcullis::routes::AuthRoutesOptions route_options{config->production()};
     router.add_all(portcullis::routes::auth_routes(auth_service, route_options));
     router.add_all(portcullis::routes::protected_routes(auth_service, route_options));

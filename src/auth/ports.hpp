@@ -38,7 +38,7 @@ public:
 // The caller of an authenticated request, loaded in one round trip (design section 5).
 struct Principal {
     std::optional<User> user;
-    bool session_found = false;   // a row with that id exists and belongs to the user
+    bool session_found = false;  // a row with that id exists and belongs to the user
     bool session_valid = false;
 };
 
@@ -51,8 +51,10 @@ struct RotateResult {
 class SessionStore {
 public:
     virtual ~SessionStore() = default;
-    virtual Task<void> create(std::string_view user_id, const NewSession& session, TimePoint now) = 0;
-    virtual Task<Principal> load_principal(std::string_view user_id, std::string_view session_id) = 0;
+    virtual Task<void> create(std::string_view user_id, const NewSession& session,
+                              TimePoint now) = 0;
+    virtual Task<Principal> load_principal(std::string_view user_id,
+                                           std::string_view session_id) = 0;
     // Compare-and-swap of the session's token hash: only the holder of the current token wins a
     // race; the outcome says why a rotation did not happen.
     virtual Task<RotateResult> rotate(std::string_view session_id, std::string_view presented_hash,
@@ -82,6 +84,18 @@ public:
     virtual Task<bool> record_failure(std::string_view email, std::string_view ip,
                                       std::optional<std::string_view> user_id, TimePoint now) = 0;
     virtual Task<void> clear(std::string_view email, std::string_view ip) = 0;
+};
+
+enum class LoginOutcome { success, invalid_credentials, locked };
+
+// What the auth service reports for operators (decisions C.4); implemented by the metrics.
+// Called on I/O threads; must be cheap and must not throw.
+class AuthEvents {
+public:
+    virtual ~AuthEvents() = default;
+    virtual void login(LoginOutcome outcome) = 0;
+    virtual void lockout() = 0;        // a failure that set a lock
+    virtual void refresh_reuse() = 0;  // a rotated-out refresh token came back
 };
 
 }  // namespace portcullis::auth

@@ -82,7 +82,10 @@ Task<Outcome<TokenPair>> AuthService::login(std::string_view email, std::string_
     const std::string normalized = normalize_email(email);
     const std::string ip = lockout_ip(client_ip);
     // The lock is checked before the password, so even the right password is refused.
-    if (co_await attempts_.is_locked(normalized, ip, now_())) co_return AuthError::login_locked;
+    if (co_await attempts_.is_locked(normalized, ip, now_())) {
+        if (events_ != nullptr) events_->login(LoginOutcome::locked);
+        co_return AuthError::login_locked;
+    }
 
     const auto user = co_await users_.find_by_email(normalized);
     const std::string phc = user ? user->password_hash : dummy_hash_;
@@ -97,7 +100,11 @@ Task<Outcome<TokenPair>> AuthService::login(std::string_view email, std::string_
     if (!user || check != PasswordCheck::match || !verified_enough) {
         std::optional<std::string_view> user_id;
         if (user) user_id = user->id;
-        co_await attempts_.record_failure(normalized, ip, user_id, now_());
+        const bool locked_now = co_await attempts_.record_failure(normalized, ip, user_id, now_());
+        if (events_ != nullptr) {
+            events_->login(LoginOutcome::invalid_credentials);
+            if (locked_now) events_->lockout();
+        }
         co_return AuthError::invalid_credentials;
     }
 
@@ -108,6 +115,7 @@ Task<Outcome<TokenPair>> AuthService::login(std::string_view email, std::string_
     // is destroyed twice by GCC 12 (seen under ASan).
     const NewSession session{session_id, sha256_hex(pair.refresh_token)};
     co_await sessions_.create(user->id, session, now_());
+    if (events_ != nullptr) events_->login(LoginOutcome::success);
     co_return pair;
 }
 
@@ -127,7 +135,8 @@ Task<Outcome<TokenPair>> AuthService::refresh(std::string_view refresh_token) {
     const RefreshClaims& claims = *verified.claims;
     TokenPair pair = issue(claims.user_id, claims.session_id);
     const std::string new_hash = sha256_hex(pair.refresh_token);
-    const auto rotated = co_await sessions_.rotate(claims.session_id, presented_hash, new_hash, now_());
+    const auto rotated =
+        co_await sessions_.rotate(claims.session_id, presented_hash, new_hash, now_());
     switch (rotated.outcome) {
         case RotateOutcome::rotated:
             co_return pair;
@@ -138,6 +147,7 @@ Task<Outcome<TokenPair>> AuthService::refresh(std::string_view refresh_token) {
             // A rotated-out token came back (or lost a race with its twin): treat the family as
             // stolen and end every session of the user.
             co_await sessions_.revoke_all(rotated.owner_user_id, now_());
+            if (events_ != nullptr) events_->refresh_reuse();
             co_return AuthError::refresh_reuse;
     }
     co_return AuthError::session_invalid;
@@ -163,7 +173,8 @@ Task<Outcome<Caller>> AuthService::authenticate(std::string_view authorization) 
         co_await sessions_.load_principal(claims.user_id, claims.session_id);
     if (!principal.user || !principal.session_found) co_return AuthError::unauthorized;
     if (!principal.session_valid) co_return AuthError::session_invalid;
-    co_return Caller{principal.user->id, principal.user->role, claims.session_id};
+    co_return Caller{principal.user->id, principal.user->email, principal.user->role,
+                     claims.session_id};
 }
 
 std::optional<std::string> AuthService::log_user(std::string_view authorization) const {
@@ -186,6 +197,8 @@ Task<void> AuthService::logout_all(const Caller& caller) {
 Task<Outcome<UserView>> AuthService::find_user(const Caller& caller, std::string_view user_id) {
     const bool owner = caller.user_id == user_id;
     if (!owner && caller.role != Role::admin) co_return AuthError::forbidden;
+    // The caller was loaded moments ago by authenticate(): no second round trip for themselves.
+    if (owner) co_return UserView{caller.user_id, caller.email, caller.role, true};
     const auto user = co_await users_.find_by_id(user_id);
     if (!user) co_return AuthError::user_not_found;
     co_return UserView{user->id, user->email, user->role, owner};

@@ -48,6 +48,7 @@ struct Registration {
 
 struct Caller {
     std::string user_id;
+    std::string email;
     Role role = Role::user;
     std::string session_id;
 };
@@ -76,6 +77,9 @@ public:
     AuthService(AuthSettings settings, UserStore& users, SessionStore& sessions,
                 AttemptCounter& attempts, CpuPool& cpu, std::string access_secret,
                 std::string refresh_secret, Now now = &std::chrono::system_clock::now);
+
+    // Optional; must outlive the service.
+    void set_events(AuthEvents* events) { events_ = events; }
 
     Task<Outcome<Registration>> register_user(std::string_view email, std::string_view password);
     Task<Outcome<TokenPair>> login(std::string_view email, std::string_view password,
@@ -109,6 +113,7 @@ private:
     JwtCodec refresh_;
     Now now_;
     std::string dummy_hash_;
+    AuthEvents* events_ = nullptr;
 };
 
 }  // namespace portcullis::auth

@@ -23,9 +23,8 @@ constexpr Statement kCreateUser{
        VALUES ($1, $2, $3, $4, $4, $5, 'USER')
        ON CONFLICT (email) DO NOTHING
        RETURNING id, email, password, role, "emailVerifiedAt")"};
-constexpr Statement kCreateUserWithSession{
-    "auth_create_user_with_session",
-    R"(WITH u AS (
+constexpr Statement kCreateUserWithSession{"auth_create_user_with_session",
+                                           R"(WITH u AS (
          INSERT INTO "User" (id, email, password, "createdAt", "updatedAt", "emailVerifiedAt", role)
          VALUES ($1, $2, $3, $4, $4, $5, 'USER')
          ON CONFLICT (email) DO NOTHING
@@ -38,22 +37,22 @@ constexpr Statement kCreateSession{
     "auth_create_session",
     R"(INSERT INTO "Session" (id, "userId", token, valid, "createdAt", "updatedAt")
        VALUES ($1, $2, $3, true, $4, $4))"};
-// User and session in one round trip (design section 5).
+// User and session in one round trip (design section 5); the password hash is not needed here
+// and is left out of every authenticated request.
 constexpr Statement kPrincipal{
     "auth_principal",
-    R"(SELECT u.id, u.email, u.password, u.role, u."emailVerifiedAt", s."userId", s.valid
+    R"(SELECT u.id, u.email, '' AS password, u.role, u."emailVerifiedAt", s."userId", s.valid
        FROM "User" u LEFT JOIN "Session" s ON s.id = $2
        WHERE u.id = $1)"};
 // Compare-and-swap on the stored hash: under concurrency exactly one holder of a token rotates
 // it (the second UPDATE re-checks its WHERE after the first commits and matches nothing). The
 // comparison is of SHA-256 digests, so its timing reveals nothing about the token itself.
-constexpr Statement kRotate{
-    "auth_rotate",
-    R"(UPDATE "Session" SET token = $3, "updatedAt" = $4
+constexpr Statement kRotate{"auth_rotate",
+                            R"(UPDATE "Session" SET token = $3, "updatedAt" = $4
        WHERE id = $1 AND valid AND token = $2
        RETURNING "userId")"};
-constexpr Statement kSessionState{
-    "auth_session_state", R"(SELECT "userId", valid FROM "Session" WHERE id = $1)"};
+constexpr Statement kSessionState{"auth_session_state",
+                                  R"(SELECT "userId", valid FROM "Session" WHERE id = $1)"};
 constexpr Statement kRevokeIfCurrent{
     "auth_revoke_if_current",
     R"(UPDATE "Session" SET valid = false, token = '', "updatedAt" = $3
@@ -61,16 +60,14 @@ constexpr Statement kRevokeIfCurrent{
 constexpr Statement kRevokeAll{
     "auth_revoke_all",
     R"(UPDATE "Session" SET valid = false, token = '', "updatedAt" = $2 WHERE "userId" = $1)"};
-constexpr Statement kListSessions{
-    "auth_list_sessions",
-    R"(SELECT id, "createdAt", "updatedAt", valid FROM "Session"
+constexpr Statement kListSessions{"auth_list_sessions",
+                                  R"(SELECT id, "createdAt", "updatedAt", valid FROM "Session"
        WHERE "userId" = $1 ORDER BY "createdAt" DESC)"};
 
 // Forget an expired lock or an attempt older than the window, then report an active lock: one
 // statement (the SELECT sees the rows as they were, and only reads rows the DELETE keeps).
-constexpr Statement kLockCheck{
-    "auth_lock_check",
-    R"(WITH forgotten AS (
+constexpr Statement kLockCheck{"auth_lock_check",
+                               R"(WITH forgotten AS (
          DELETE FROM "LoginAttempt"
          WHERE "emailLowercase" = $1 AND "ipAddress" = $2
            AND ("lockedUntil" <= $3
@@ -80,9 +77,8 @@ constexpr Statement kLockCheck{
        WHERE "emailLowercase" = $1 AND "ipAddress" = $2 AND "lockedUntil" > $3)"};
 // One atomic upsert for a failure (decisions B.7: concurrent failures never collide). The repeated
 // condition is "within the window and not carrying a lock" of contract 5.7.
-constexpr Statement kRecordFailure{
-    "auth_record_failure",
-    R"(INSERT INTO "LoginAttempt" AS a
+constexpr Statement kRecordFailure{"auth_record_failure",
+                                   R"(INSERT INTO "LoginAttempt" AS a
          (id, "userId", "emailLowercase", "ipAddress", "failCount", "lockedUntil",
           "firstFailedAt", "lastFailedAt", "createdAt", "updatedAt")
        VALUES ($1, $2, $3, $4, 1,
@@ -127,7 +123,9 @@ std::optional<auth::User> first_user(const Result& r) {
     return user_from(r, 0);
 }
 
-Param text(std::string_view value) { return std::string(value); }
+Param text(std::string_view value) {
+    return std::string(value);
+}
 }  // namespace
 
 Task<std::optional<auth::User>> PgUserStore::find_by_email(std::string_view normalized_email) {
@@ -194,7 +192,8 @@ Task<auth::RotateResult> PgSessionStore::rotate(std::string_view session_id,
     const Result state = co_await pool.execute(kSessionState, id);
     if (state.rows() == 0) co_return auth::RotateResult{auth::RotateOutcome::session_missing, {}};
     const std::string owner(state.get(0, 0));
-    if (state.get(0, 1) != "t") co_return auth::RotateResult{auth::RotateOutcome::session_revoked, owner};
+    if (state.get(0, 1) != "t")
+        co_return auth::RotateResult{auth::RotateOutcome::session_revoked, owner};
     co_return auth::RotateResult{auth::RotateOutcome::token_mismatch, owner};
 }
 

@@ -178,6 +178,7 @@ ServiceMetrics::ServiceMetrics(observability::Registry& registry)
       lag_(registry.gauge("portcullis_event_loop_lag_seconds",
                           "How late a 500 ms timer fired on the slowest I/O thread, in seconds.",
                           {}, GaugeMerge::max)),
+      registry_(registry),
       logins(
           registry.counter("portcullis_logins_total", "Login attempts by outcome.", {"outcome"})),
       lockouts(registry.counter("portcullis_lockouts_total",
@@ -185,8 +186,6 @@ ServiceMetrics::ServiceMetrics(observability::Registry& registry)
       refresh_reuse_detected(registry.counter(
           "portcullis_refresh_reuse_detected_total",
           "Refresh tokens presented again after rotation (the session is revoked).")),
-      password_hash_queue_depth(registry.gauge("portcullis_password_hash_queue_depth",
-                                               "Password hashing jobs waiting for the CPU pool.")),
       redis_up(
           registry.gauge("portcullis_redis_up", "1 when the Redis connection answers, else 0.")),
       outbox_depth(
@@ -209,6 +208,34 @@ void ServiceMetrics::start_sampler(boost::asio::io_context& io, const db::Databa
                           pool_waiting_.local(),
                           pool_queued_.local()};
     boost::asio::co_spawn(io, sample_loop(sampler, database), boost::asio::detached);
+}
+
+void ServiceMetrics::track_password_hash_queue(std::function<double()> depth) {
+    registry_.gauge_callback("portcullis_password_hash_queue_depth",
+                             "Password hashing jobs queued or running on the CPU pool.",
+                             std::move(depth));
+}
+
+void ServiceMetrics::login(auth::LoginOutcome outcome) {
+    switch (outcome) {
+        case auth::LoginOutcome::success:
+            logins.local({"success"}).inc();
+            break;
+        case auth::LoginOutcome::invalid_credentials:
+            logins.local({"invalid_credentials"}).inc();
+            break;
+        case auth::LoginOutcome::locked:
+            logins.local({"locked"}).inc();
+            break;
+    }
+}
+
+void ServiceMetrics::lockout() {
+    lockouts.local().inc();
+}
+
+void ServiceMetrics::refresh_reuse() {
+    refresh_reuse_detected.local().inc();
 }
 
 }  // namespace portcullis::routes

@@ -2,10 +2,12 @@
 // families (decisions C.4, contract 9.1's event-loop lag), sampled on each I/O thread.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "auth/ports.hpp"
 #include "config/config.hpp"
 #include "http/middlewares.hpp"
 #include "http/router.hpp"
@@ -54,11 +56,10 @@ std::vector<http::Route> metrics_routes(const config::Config& config,
                                         const observability::Registry& registry,
                                         observability::Logger& logger);
 
-
 // Every family the service exports, registered once in main.cpp: the HTTP families, the process
 // families, the event-loop lag gauges, the Postgres pool gauges and the portcullis_* families of
 // decisions C.4 whose sources arrive with later features (they read zero until then).
-class ServiceMetrics {
+class ServiceMetrics final : public auth::AuthEvents {
     // Declaration order is registration order, which is the order of the exposition; the process
     // families come last.
     http::HttpMetrics http_;
@@ -68,6 +69,7 @@ class ServiceMetrics {
     observability::GaugeFamily& pool_queued_;
     observability::GaugeFamily& nodejs_lag_;
     observability::GaugeFamily& lag_;
+    observability::Registry& registry_;
 
 public:
     explicit ServiceMetrics(observability::Registry& registry);
@@ -82,11 +84,18 @@ public:
     // This object and `database` must outlive `io`'s run.
     void start_sampler(boost::asio::io_context& io, const db::Database& database);
 
+    // portcullis_password_hash_queue_depth, read from `depth` at scrape time (thread-safe).
+    void track_password_hash_queue(std::function<double()> depth);
+
+    // auth::AuthEvents
+    void login(auth::LoginOutcome outcome) override;
+    void lockout() override;
+    void refresh_reuse() override;
+
     // Sources still to come (login flow, lockout, refresh rotation, hashing pool, Redis, outbox).
     observability::CounterFamily& logins;  // {outcome}: success, invalid_credentials, locked
     observability::CounterFamily& lockouts;
     observability::CounterFamily& refresh_reuse_detected;
-    observability::GaugeFamily& password_hash_queue_depth;
     observability::GaugeFamily& redis_up;
     observability::GaugeFamily& outbox_depth;
     observability::CounterFamily& outbox_send_failures;

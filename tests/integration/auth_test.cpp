@@ -63,7 +63,8 @@ protected:
         env["AUTH_ARGON2_MEMORY_KIB"] = "8192";
         env["AUTH_ARGON2_ITERATIONS"] = "1";
         for (auto& [k, v] : overrides) env[k] = v;
-        server_ = std::make_unique<ServerProcess>(env, std::vector<std::string>{"serve", "--migrate"});
+        server_ =
+            std::make_unique<ServerProcess>(env, std::vector<std::string>{"serve", "--migrate"});
         ASSERT_TRUE(server_->wait_healthy(30s)) << server_->output();
     }
 
@@ -82,7 +83,8 @@ protected:
     }
     HttpResponse login(const std::string& email, const std::string& password = kPassword,
                        std::vector<std::pair<std::string, std::string>> headers = {}) {
-        return post("/auth/login", R"({"email":")" + email + R"(","password":")" + password + R"("})",
+        return post("/auth/login",
+                    R"({"email":")" + email + R"(","password":")" + password + R"("})",
                     std::move(headers));
     }
     HttpResponse refresh(const std::string& token) {
@@ -110,7 +112,8 @@ TEST_F(AuthApi, RegisterAnswersTokensAndStoresOnlyHashes) {
     start();
     const auto r = register_user("Alice@Example.COM");
     ASSERT_EQ(r.status, 201) << r.body;
-    EXPECT_THAT(r.body, ::testing::StartsWith(R"({"emailVerificationRequired":false,"accessToken":")"));
+    EXPECT_THAT(r.body,
+                ::testing::StartsWith(R"({"emailVerificationRequired":false,"accessToken":")"));
     const auto body = parse_object(r.body);
     const auto refresh_token = str(body, "refreshToken");
     const auto rows = db_->query(
@@ -165,7 +168,8 @@ TEST_F(AuthApi, ValidationFailuresCarryZodShapedDetails) {
 
     const auto missing = post("/auth/login", R"({"email":"a@b.co"})");
     EXPECT_EQ(missing.status, 400);
-    EXPECT_THAT(missing.body, HasSubstr(R"("message":"Invalid input: expected string, received undefined")"));
+    EXPECT_THAT(missing.body,
+                HasSubstr(R"("message":"Invalid input: expected string, received undefined")"));
     EXPECT_EQ(post("/auth/refresh", "{}").status, 400);
     EXPECT_EQ(post("/auth/logout", R"({"refreshToken":12345678901234567890123})").status, 400);
     const auto not_object = post("/auth/login", "[1]");
@@ -205,16 +209,19 @@ TEST_F(AuthApi, LockoutIsPerEmailAndIpAndEndsWhenTheLockExpires) {
                  "LOGIN_LOCKED");
     EXPECT_EQ(db_->query_scalar(R"(SELECT "failCount"::text FROM "LoginAttempt")"), "3");
     // Another client IP (through the trusted loopback proxy) is not locked.
-    EXPECT_EQ(login("dave@example.com", kPassword, {{"X-Forwarded-For", "198.51.100.20"}}).status, 200);
+    EXPECT_EQ(login("dave@example.com", kPassword, {{"X-Forwarded-For", "198.51.100.20"}}).status,
+              200);
     // Unknown emails are tracked the same way.
     for (int i = 0; i < 3; ++i) login("ghost@example.com", "Wrong-Passw0rd!");
     EXPECT_EQ(login("ghost@example.com", "Wrong-Passw0rd!").status, 429);
 
-    db_->exec(R"(UPDATE "LoginAttempt" SET "lockedUntil" = now() at time zone 'utc' - interval '1 second')");
+    db_->exec(
+        R"(UPDATE "LoginAttempt" SET "lockedUntil" = now() at time zone 'utc' - interval '1 second')");
     EXPECT_EQ(login("dave@example.com").status, 200);
-    EXPECT_EQ(db_->query_scalar(
-                  R"(SELECT count(*)::text FROM "LoginAttempt" WHERE "emailLowercase" = 'dave@example.com')"),
-              "0");
+    EXPECT_EQ(
+        db_->query_scalar(
+            R"(SELECT count(*)::text FROM "LoginAttempt" WHERE "emailLowercase" = 'dave@example.com')"),
+        "0");
 }
 
 TEST_F(AuthApi, ConcurrentFailuresNeverProduceA500) {
@@ -257,8 +264,10 @@ TEST_F(AuthApi, FiftyConcurrentRefreshesWithOneTokenYieldExactlyOneSuccess) {
     for (int i = 0; i < 50; ++i) {
         threads.emplace_back([&, token = refresh_token] {
             const auto r = refresh(token);
-            if (r.status == 200) ++ok;
-            else if (r.status == 401) ++other;
+            if (r.status == 200)
+                ++ok;
+            else if (r.status == 401)
+                ++other;
         });
     }
     for (auto& t : threads) t.join();
@@ -275,7 +284,8 @@ TEST_F(AuthApi, LogoutRevokesOnlyWithTheCurrentTokenAndAlwaysAnswers204) {
     EXPECT_EQ(get_as("/auth/sessions", access).status, 200);
     EXPECT_EQ(post("/auth/logout", R"({"refreshToken":"garbage-garbage-garbage"})").status, 204);
 
-    EXPECT_EQ(post("/auth/logout", R"({"refreshToken":")" + str(rotated, "refreshToken") + R"("})").status,
+    EXPECT_EQ(post("/auth/logout", R"({"refreshToken":")" + str(rotated, "refreshToken") + R"("})")
+                  .status,
               204);
     expect_error(get_as("/auth/sessions", access), 401, "Invalid session", "SESSION_INVALID");
     EXPECT_EQ(db_->query_scalar(R"(SELECT token FROM "Session")"), "");
@@ -345,20 +355,23 @@ TEST_F(AuthApi, BrokenTokensAreRejected) {
     auto [access, refresh_token, user_id] = signed_up("ivy@example.com");
     std::string tampered = access;
     tampered.back() = tampered.back() == 'A' ? 'B' : 'A';
-    expect_error(get_as("/auth/sessions", tampered), 401, "Invalid access token", "JWT_ACCESS_INVALID");
+    expect_error(get_as("/auth/sessions", tampered), 401, "Invalid access token",
+                 "JWT_ACCESS_INVALID");
     expect_error(get_as("/auth/sessions", refresh_token), 401, "Invalid access token",
                  "JWT_ACCESS_INVALID");
     const std::string alg_none =
-        "eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0." + access.substr(access.find('.') + 1,
-                                                               access.rfind('.') - access.find('.'));
-    expect_error(get_as("/auth/sessions", alg_none), 401, "Invalid access token", "JWT_ACCESS_INVALID");
-    expect_error(get(port(), "/auth/sessions", {{"Authorization", "Basic abc"}}), 401, "Unauthorized",
-                 "UNAUTHORIZED");
+        "eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0." +
+        access.substr(access.find('.') + 1, access.rfind('.') - access.find('.'));
+    expect_error(get_as("/auth/sessions", alg_none), 401, "Invalid access token",
+                 "JWT_ACCESS_INVALID");
+    expect_error(get(port(), "/auth/sessions", {{"Authorization", "Basic abc"}}), 401,
+                 "Unauthorized", "UNAUTHORIZED");
     expect_error(get(port(), "/auth/sessions", {{"Authorization", "bearer " + access}}), 401,
                  "Unauthorized", "UNAUTHORIZED");
     EXPECT_EQ(get_as("/auth/sessions", access).status, 200);
     std::this_thread::sleep_for(2100ms);
-    expect_error(get_as("/auth/sessions", access), 401, "Invalid access token", "JWT_ACCESS_INVALID");
+    expect_error(get_as("/auth/sessions", access), 401, "Invalid access token",
+                 "JWT_ACCESS_INVALID");
     expect_error(refresh(access), 401, "Invalid refresh token", "JWT_REFRESH_INVALID");
 }
 
@@ -373,7 +386,8 @@ TEST_F(AuthApi, ExpiredRefreshTokenEndsItsSession) {
 TEST_F(AuthApi, AuthenticatedRequestsNameTheUserInTheRequestLog) {
     start();
     auto [access, refresh_token, user_id] = signed_up("kate@example.com");
-    get(port(), "/auth/sessions", {{"Authorization", "Bearer " + access}, {"X-Request-Id", "who-1"}});
+    get(port(), "/auth/sessions",
+        {{"Authorization", "Bearer " + access}, {"X-Request-Id", "who-1"}});
     get(port(), "/health", {{"Authorization", "Bearer " + access}, {"X-Request-Id", "who-2"}});
     for (const char* id : {"who-1", "who-2"}) {
         const auto line = server_->wait_for_line([&](const boost::json::value& v) {
@@ -384,6 +398,24 @@ TEST_F(AuthApi, AuthenticatedRequestsNameTheUserInTheRequestLog) {
         EXPECT_EQ(json_string_at(*line, {"req", "headers", "authorization"}), "[REDACTED]");
     }
     EXPECT_THAT(server_->output(), Not(HasSubstr(access)));
+}
+
+TEST_F(AuthApi, AuthEventsReachTheMetrics) {
+    start({{"AUTH_LOGIN_MAX_ATTEMPTS", "2"}});
+    auto [access, refresh_token, user_id] = signed_up("lena@example.com");
+    EXPECT_EQ(login("lena@example.com").status, 200);
+    login("lena@example.com", "Wrong-Passw0rd!");
+    login("lena@example.com", "Wrong-Passw0rd!");  // sets the lock
+    EXPECT_EQ(login("lena@example.com").status, 429);
+    refresh(refresh_token);
+    refresh(refresh_token);  // reuse
+    const auto text = get(port(), "/metrics").body;
+    EXPECT_THAT(text, HasSubstr("portcullis_logins_total{outcome=\"success\"} 1"));
+    EXPECT_THAT(text, HasSubstr("portcullis_logins_total{outcome=\"invalid_credentials\"} 2"));
+    EXPECT_THAT(text, HasSubstr("portcullis_logins_total{outcome=\"locked\"} 1"));
+    EXPECT_THAT(text, HasSubstr("portcullis_lockouts_total 1"));
+    EXPECT_THAT(text, HasSubstr("portcullis_refresh_reuse_detected_total 1"));
+    EXPECT_THAT(text, HasSubstr("portcullis_password_hash_queue_depth 0"));
 }
 
 // A database written by the reference: its Argon2id p=4 hash and its refresh token (with the
@@ -405,17 +437,21 @@ TEST_F(AuthApi, ReferenceRowsAndTokensKeepWorking) {
 
     start({{"JWT_ACCESS_SECRET", std::string(jwt.at("access_secret").as_string())},
            {"JWT_REFRESH_SECRET", std::string(jwt.at("refresh_secret").as_string())}});
-    db_->exec(R"(INSERT INTO "User" (id, email, password, "createdAt", "updatedAt", "emailVerifiedAt")
-                 VALUES (')" + user_id + R"(', 'legacy@example.com', ')" +
-              std::string(hash_vector.at("hash").as_string()) +
-              R"(', '2026-01-01 00:00:00.000', '2026-01-01 00:00:00.000', '2026-01-01 00:00:00.000');
+    db_->exec(
+        R"(INSERT INTO "User" (id, email, password, "createdAt", "updatedAt", "emailVerifiedAt")
+                 VALUES (')" +
+        user_id + R"(', 'legacy@example.com', ')" +
+        std::string(hash_vector.at("hash").as_string()) +
+        R"(', '2026-01-01 00:00:00.000', '2026-01-01 00:00:00.000', '2026-01-01 00:00:00.000');
                  INSERT INTO "Session" (id, "userId", token, valid, "createdAt", "updatedAt")
-                 VALUES (')" + session_id + "', '" + user_id + "', '" + sha256_hex(refresh_token) +
-              R"(', true, '2026-01-01 00:00:00.000', '2026-01-01 00:00:00.000');)");
+                 VALUES (')" +
+        session_id + "', '" + user_id + "', '" + sha256_hex(refresh_token) +
+        R"(', true, '2026-01-01 00:00:00.000', '2026-01-01 00:00:00.000');)");
 
     EXPECT_EQ(get_as("/protected/users/" + user_id, access_token).status, 200);
-    EXPECT_EQ(login("legacy@example.com", std::string(hash_vector.at("password").as_string())).status,
-              200);
+    EXPECT_EQ(
+        login("legacy@example.com", std::string(hash_vector.at("password").as_string())).status,
+        200);
     const auto rotated = refresh(refresh_token);
     EXPECT_EQ(rotated.status, 200) << rotated.body;
     EXPECT_EQ(refresh(refresh_token).status, 401);  // rotated out now
@@ -439,7 +475,8 @@ TEST(AuthOutage, RequestsDuringADatabaseOutageGet503Quickly) {
     const auto r = post_json(server.port(), "/auth/login",
                              R"({"email":"outage@example.com","password":"Str0ng!Passw0rd"})");
     EXPECT_EQ(r.status, 503) << r.body;
-    EXPECT_EQ(r.body, R"({"error":{"message":"Database unavailable","code":"DATABASE_UNAVAILABLE"}})");
+    EXPECT_EQ(r.body,
+              R"({"error":{"message":"Database unavailable","code":"DATABASE_UNAVAILABLE"}})");
     EXPECT_LT(std::chrono::steady_clock::now() - start, 1500ms);
     postgres.start();
 }
