@@ -61,9 +61,11 @@ Options parse(int argc, char** argv) {
         } else if (flag == "--seconds") {
             options.seconds = parse_number(value, "bad --seconds");
         } else if (flag == "--memory-kib") {
-            options.memory_kib = static_cast<std::uint64_t>(parse_number(value, "bad --memory-kib"));
+            options.memory_kib =
+                static_cast<std::uint64_t>(parse_number(value, "bad --memory-kib"));
         } else if (flag == "--iterations") {
-            options.iterations = static_cast<std::uint64_t>(parse_number(value, "bad --iterations"));
+            options.iterations =
+                static_cast<std::uint64_t>(parse_number(value, "bad --iterations"));
         } else {
             usage("unknown option");
         }
@@ -86,8 +88,8 @@ int main(int argc, char** argv) {
     std::vector<std::uint64_t> counts(options.threads, 0);
     std::vector<std::thread> threads;
     const auto start = Clock::now();
-    const auto deadline =
-        start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(options.seconds));
+    const auto deadline = start + std::chrono::duration_cast<Clock::duration>(
+                                      std::chrono::duration<double>(options.seconds));
     for (unsigned t = 0; t < options.threads; ++t) {
         threads.emplace_back([&, t] {
             char out[crypto_pwhash_STRBYTES];
@@ -107,14 +109,16 @@ int main(int argc, char** argv) {
     }
     for (auto& thread : threads) thread.join();
     if (failed) {
-        std::fprintf(stderr, "portcullis_argon2_rate: crypto_pwhash_str_alg failed (out of memory?)\n");
+        std::fprintf(stderr,
+                     "portcullis_argon2_rate: crypto_pwhash_str_alg failed (out of memory?)\n");
         return 1;
     }
     std::uint64_t total = 0;
     for (const auto count : counts) total += count;
-    std::printf("hashes_per_sec=%.2f hashes=%llu threads=%u seconds=%g memory_kib=%llu iterations=%llu\n",
-                static_cast<double>(total) / options.seconds, static_cast<unsigned long long>(total),
-                options.threads, options.seconds, static_cast<unsigned long long>(options.memory_kib),
-                static_cast<unsigned long long>(options.iterations));
+    std::printf(
+        "hashes_per_sec=%.2f hashes=%llu threads=%u seconds=%g memory_kib=%llu iterations=%llu\n",
+        static_cast<double>(total) / options.seconds, static_cast<unsigned long long>(total),
+        options.threads, options.seconds, static_cast<unsigned long long>(options.memory_kib),
+        static_cast<unsigned long long>(options.iterations));
     return 0;
 }

@@ -188,52 +188,50 @@ std::optional<std::int64_t> exp_of(const boost::json::object& payload) {
 
 JwtCodec::JwtCodec(std::string secret) : secret_(std::move(secret)) {}
 
-std::string JwtCodec::sign_access(std::string_view user_id, std::string_view session_id,
-                                  std::int64_t iat, std::int64_t exp) const {
+namespace {
+// `{"sub":…,"<session_claim>":…,"iat":…,"exp":…` (left open for more claims).
+std::string payload_start(std::string_view user_id, std::string_view session_claim,
+                          std::string_view session_id, std::int64_t iat, std::int64_t exp) {
     std::string payload;
-    payload.reserve(128 + user_id.size() + session_id.size());
+    payload.reserve(160 + user_id.size() + session_id.size());
     payload.append("{\"sub\":");
     observability::append_json_string(payload, user_id);
-    payload.append(",\"sessionId\":");
+    payload.append(",\"");
+    payload.append(session_claim);
+    payload.append("\":");
     observability::append_json_string(payload, session_id);
     payload.append(",\"iat\":");
     observability::append_json_number(payload, iat);
     payload.append(",\"exp\":");
     observability::append_json_number(payload, exp);
-    payload.push_back('}');
+    return payload;
+}
 
+std::string signed_token(const std::string& secret, std::string_view payload) {
     std::string token(kHeaderPart);
     token.push_back('.');
     token.append(base64url_encode(payload));
-    std::string signature = signature_part(secret_, token);
+    const std::string signature = signature_part(secret, token);
     token.push_back('.');
     token.append(signature);
     return token;
 }
+}  // namespace
+
+std::string JwtCodec::sign_access(std::string_view user_id, std::string_view session_id,
+                                  std::int64_t iat, std::int64_t exp) const {
+    std::string payload = payload_start(user_id, "sessionId", session_id, iat, exp);
+    payload.push_back('}');
+    return signed_token(secret_, payload);
+}
 
 std::string JwtCodec::sign_refresh(std::string_view user_id, std::string_view session_id,
                                    std::int64_t iat, std::int64_t exp, std::string_view jti) const {
-    std::string payload;
-    payload.reserve(128 + user_id.size() + session_id.size() + jti.size());
-    payload.append("{\"sub\":");
-    observability::append_json_string(payload, user_id);
-    payload.append(",\"sid\":");
-    observability::append_json_string(payload, session_id);
-    payload.append(",\"iat\":");
-    observability::append_json_number(payload, iat);
-    payload.append(",\"exp\":");
-    observability::append_json_number(payload, exp);
+    std::string payload = payload_start(user_id, "sid", session_id, iat, exp);
     payload.append(",\"jti\":");
     observability::append_json_string(payload, jti);
     payload.push_back('}');
-
-    std::string token(kHeaderPart);
-    token.push_back('.');
-    token.append(base64url_encode(payload));
-    std::string signature = signature_part(secret_, token);
-    token.push_back('.');
-    token.append(signature);
-    return token;
+    return signed_token(secret_, payload);
 }
 
 Verified<AccessClaims> JwtCodec::verify_access(std::string_view token,

@@ -21,7 +21,7 @@ template <typename T>
 using Validated = std::variant<T, ValidationFailure>;
 
 struct EmailPassword {
-    std::string email;     // as sent (normalize with normalize_email)
+    std::string email;  // as sent (normalize with normalize_email)
     std::string password;
 };
 
@@ -41,9 +41,9 @@ Validated<TokenPassword> validate_reset(const boost::json::value* body);  // tok
 std::optional<ValidationFailure> validate_user_id(std::string_view user_id);
 
 // Single rules, exposed for tests and reuse.
-bool is_valid_email(std::string_view email);           // the 4.1 email pattern, ASCII only
+bool is_valid_email(std::string_view email);                // the 4.1 email pattern, ASCII only
 bool meets_password_complexity(std::string_view password);  // the 4.1 password pattern (/u)
-bool is_valid_uuid(std::string_view text);             // versions 1-8, RFC variant, nil and max
-std::string normalize_email(std::string_view email);   // trim + lower-case
+bool is_valid_uuid(std::string_view text);            // versions 1-8, RFC variant, nil and max
+std::string normalize_email(std::string_view email);  // trim + lower-case
 
 }  // namespace portcullis::auth

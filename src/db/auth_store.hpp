@@ -12,7 +12,8 @@ public:
     explicit PgUserStore(const Database& database) : database_(database) {}
     auth::Task<std::optional<auth::User>> find_by_email(std::string_view normalized_email) override;
     auth::Task<std::optional<auth::User>> find_by_id(std::string_view id) override;
-    auth::Task<std::optional<auth::User>> create(std::string_view id, std::string_view normalized_email,
+    auth::Task<std::optional<auth::User>> create(std::string_view id,
+                                                 std::string_view normalized_email,
                                                  std::string_view password_hash, bool verified,
                                                  const std::optional<auth::NewSession>& session,
                                                  auth::TimePoint now) override;

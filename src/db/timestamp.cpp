@@ -13,18 +13,18 @@ std::string to_sql_timestamp(SystemTime time) {
     const chr::year_month_day ymd{day};
     const chr::hh_mm_ss hms{ms - day};
     char buf[48];
-    std::snprintf(buf, sizeof buf, "%04d-%02u-%02u %02d:%02d:%02d.%03d", static_cast<int>(ymd.year()),
-                  static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
-                  static_cast<int>(hms.hours().count()), static_cast<int>(hms.minutes().count()),
-                  static_cast<int>(hms.seconds().count()),
+    std::snprintf(buf, sizeof buf, "%04d-%02u-%02u %02d:%02d:%02d.%03d",
+                  static_cast<int>(ymd.year()), static_cast<unsigned>(ymd.month()),
+                  static_cast<unsigned>(ymd.day()), static_cast<int>(hms.hours().count()),
+                  static_cast<int>(hms.minutes().count()), static_cast<int>(hms.seconds().count()),
                   static_cast<int>(hms.subseconds().count()));
     return buf;
 }
 
 std::optional<SystemTime> from_sql_timestamp(std::string_view text) {
     // YYYY-MM-DD HH:MM:SS[.fff...]
-    if (text.size() < 19 || text[4] != '-' || text[7] != '-' || (text[10] != ' ' && text[10] != 'T') ||
-        text[13] != ':' || text[16] != ':') {
+    if (text.size() < 19 || text[4] != '-' || text[7] != '-' ||
+        (text[10] != ' ' && text[10] != 'T') || text[13] != ':' || text[16] != ':') {
         return std::nullopt;
     }
     auto number = [&](std::size_t pos, std::size_t len, int& out) {

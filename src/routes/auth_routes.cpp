@@ -21,7 +21,8 @@ using observability::append_json_string;
 
 HttpError error_for(AuthError error) {
     switch (error) {
-        case AuthError::email_taken: return HttpError(409, "Email already registered", "EMAIL_TAKEN");
+        case AuthError::email_taken:
+            return HttpError(409, "Email already registered", "EMAIL_TAKEN");
         case AuthError::invalid_credentials:
             return HttpError(401, "Invalid credentials", "INVALID_CREDENTIALS");
         case AuthError::login_locked:
@@ -30,13 +31,18 @@ HttpError error_for(AuthError error) {
             return HttpError(401, "Refresh token expired", "SESSION_EXPIRED");
         case AuthError::refresh_invalid:
             return HttpError(401, "Invalid refresh token", "JWT_REFRESH_INVALID");
-        case AuthError::session_invalid: return HttpError(401, "Invalid session", "SESSION_INVALID");
-        case AuthError::refresh_reuse: return HttpError(401, "Invalid token", "REFRESH_REUSE");
-        case AuthError::unauthorized: return HttpError(401, "Unauthorized", "UNAUTHORIZED");
+        case AuthError::session_invalid:
+            return HttpError(401, "Invalid session", "SESSION_INVALID");
+        case AuthError::refresh_reuse:
+            return HttpError(401, "Invalid token", "REFRESH_REUSE");
+        case AuthError::unauthorized:
+            return HttpError(401, "Unauthorized", "UNAUTHORIZED");
         case AuthError::access_invalid:
             return HttpError(401, "Invalid access token", "JWT_ACCESS_INVALID");
-        case AuthError::forbidden: return HttpError(403, "Forbidden", "FORBIDDEN");
-        case AuthError::user_not_found: return HttpError(404, "User not found", "USER_NOT_FOUND");
+        case AuthError::forbidden:
+            return HttpError(403, "Forbidden", "FORBIDDEN");
+        case AuthError::user_not_found:
+            return HttpError(404, "User not found", "USER_NOT_FOUND");
     }
     return HttpError(500, "Internal Server Error");
 }
@@ -69,7 +75,8 @@ Response token_pair(int status, const auth::TokenPair& pair, std::string_view pr
 
 // Authenticates the request or throws the 401 of contract 5.8.
 Awaitable<auth::Caller> require_caller(auth::AuthService& service, Request& request) {
-    auto caller = value_or_throw(co_await service.authenticate(request.headers.get("authorization")));
+    auto caller =
+        value_or_throw(co_await service.authenticate(request.headers.get("authorization")));
     request.user_id = caller.user_id;
     co_return caller;
 }
@@ -79,16 +86,15 @@ std::vector<http::Route> auth_routes(auth::AuthService& service, AuthRoutesOptio
     std::vector<http::Route> routes;
     auto* svc = &service;
 
-    routes.push_back({"POST", "/auth/register", [svc, options](Request& r) -> Awaitable<Response> {
-                          auto input = valid_or_throw(auth::validate_register(r.json.get()), options);
-                          auto result = value_or_throw(
-                              co_await svc->register_user(input.email, input.password));
-                          if (!result.tokens) {
-                              co_return Response::json(201, R"({"emailVerificationRequired":true})");
-                          }
-                          co_return token_pair(201, *result.tokens,
-                                               R"("emailVerificationRequired":false,)");
-                      }});
+    routes.push_back(
+        {"POST", "/auth/register", [svc, options](Request& r) -> Awaitable<Response> {
+             auto input = valid_or_throw(auth::validate_register(r.json.get()), options);
+             auto result = value_or_throw(co_await svc->register_user(input.email, input.password));
+             if (!result.tokens) {
+                 co_return Response::json(201, R"({"emailVerificationRequired":true})");
+             }
+             co_return token_pair(201, *result.tokens, R"("emailVerificationRequired":false,)");
+         }});
 
     routes.push_back({"POST", "/auth/login", [svc, options](Request& r) -> Awaitable<Response> {
                           auto input = valid_or_throw(auth::validate_login(r.json.get()), options);
@@ -145,7 +151,8 @@ std::vector<http::Route> protected_routes(auth::AuthService& service, AuthRoutes
 
     routes.push_back({"GET", "/protected/admin/ping", [svc](Request& r) -> Awaitable<Response> {
                           const auto caller = co_await require_caller(*svc, r);
-                          if (caller.role != auth::Role::admin) throw error_for(AuthError::forbidden);
+                          if (caller.role != auth::Role::admin)
+                              throw error_for(AuthError::forbidden);
                           co_return Response::json(200, R"({"status":"ok"})");
                       }});
 
