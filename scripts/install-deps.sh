@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
     build-essential cmake ninja-build ccache pkg-config git
     libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
-    libpq-dev libhiredis-dev libssl-dev libsodium-dev libcurl4-openssl-dev zlib1g-dev libbrotli-dev
+    libpq-dev libhiredis-dev libssl-dev libsodium-dev libcurl4-openssl-dev zlib1g-dev libbrotli-dev libjemalloc-dev
     libcli11-dev libgtest-dev libgmock-dev libbenchmark-dev
     postgresql-15 postgresql-client-15 redis-server python3-aiosmtpd nginx wrk curl procps
     prometheus  # for promtool: tests run `promtool check metrics` on /metrics (service never started)
