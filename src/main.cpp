@@ -239,7 +239,7 @@ int serve(const portcullis::cli::ServeArgs& args) {
 
     std::vector<http::Middleware> chain;
     // The access log wraps the request-id stage so its line shows the echoed x-request-id.
-    chain.push_back(http::access_log(logger));
+    chain.push_back(http::access_log(logger, portcullis::routes::log_user(auth_service)));
     // Right after the access log: every response is counted, early rejections too (B.4, B.11).
     if (config->metrics_recording) {
         chain.push_back(http::metrics(service_metrics.http_metrics(), router));
@@ -250,7 +250,6 @@ int serve(const portcullis::cli::ServeArgs& args) {
     chain.push_back(http::conditional_get());
     chain.push_back(http::security_headers());
     chain.push_back(http::cors({config->production(), config->cors_origins}, logger));
-    chain.push_back(portcullis::routes::log_user(auth_service));
     chain.push_back(http::json_body({config->request_body_limit}));
     const http::Pipeline pipeline(
         std::move(chain), [&router](http::Request& r) { return router.dispatch(r); }, logger);

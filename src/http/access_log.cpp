@@ -127,10 +127,15 @@ void append_response(std::string& out, const Response& response) {
 }
 }  // namespace
 
-Middleware access_log(observability::Logger& logger) {
-    return [&logger](Request& request, Next next) -> Awaitable<Response> {
+Middleware access_log(observability::Logger& logger, UserResolver resolve_user) {
+    return [&logger, resolve_user = std::move(resolve_user)](Request& request,
+                                                             Next next) -> Awaitable<Response> {
         Response response = co_await next(request);
         if (!logger.enabled(observability::Level::info)) co_return response;
+        // Authenticated requests already carry the user; /metrics never names one (10.2).
+        if (!request.user_id && resolve_user && !util::iequals(request.path, "/metrics")) {
+            request.user_id = resolve_user(request);
+        }
 
         const auto elapsed = std::chrono::steady_clock::now() - request.start;
         const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(elapsed).count();

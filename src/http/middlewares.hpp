@@ -1,9 +1,11 @@
 // The standard middlewares of design section 3, in the order main.cpp chains them:
-// access log → request id → compression → conditional GET (ETag) → security headers → CORS →
-// [rate limits] → JSON body → router.
+// access log (with the log-user resolver) → metrics → request id → compression → conditional GET
+// (ETag) → security headers → CORS → [rate limits] → JSON body → router.
 #pragma once
 
 #include <cstddef>
+#include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -20,7 +22,10 @@ namespace portcullis::http {
 Middleware request_id();
 
 // One Pino-http-shaped line per response (10.2) with redacted headers (10.3).
-Middleware access_log(observability::Logger& logger);
+// Names the user of a request that did not authenticate (contract 10.2: a valid Bearer token in
+// any request); consulted only when a line is actually written.
+using UserResolver = std::function<std::optional<std::string>(const Request&)>;
+Middleware access_log(observability::Logger& logger, UserResolver resolve_user = {});
 
 struct CompressionOptions {
     bool enabled = true;

@@ -177,13 +177,11 @@ std::vector<http::Route> protected_routes(auth::AuthService& service, AuthRoutes
     return routes;
 }
 
-http::Middleware log_user(const auth::AuthService& service) {
-    return [&service](Request& request, http::Next next) -> Awaitable<Response> {
+http::UserResolver log_user(const auth::AuthService& service) {
+    return [&service](const Request& request) -> std::optional<std::string> {
         const auto authorization = request.headers.get("authorization");
-        if (!authorization.empty() && !util::iequals(request.path, "/metrics")) {
-            request.user_id = service.log_user(authorization);
-        }
-        co_return co_await next(request);
+        if (authorization.empty()) return std::nullopt;
+        return service.log_user(authorization);
     };
 }
 

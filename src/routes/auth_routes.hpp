@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "auth/service.hpp"
+#include "http/middlewares.hpp"
 #include "http/router.hpp"
 
 namespace portcullis::routes {
@@ -16,8 +17,9 @@ struct AuthRoutesOptions {
 std::vector<http::Route> auth_routes(auth::AuthService& service, AuthRoutesOptions options);
 std::vector<http::Route> protected_routes(auth::AuthService& service, AuthRoutesOptions options);
 
-// Stage 11 of contract 1: a Bearer access token whose signature and expiry hold names the user in
-// the request log; never fails the request; skipped for /metrics.
-http::Middleware log_user(const auth::AuthService& service);
+// Stage 11 of contract 1 as a resolver for the access log: a Bearer access token whose signature
+// and expiry hold names the user in the request log. It runs only when a line is written, and
+// not at all for requests that authenticated (their user is already known).
+http::UserResolver log_user(const auth::AuthService& service);
 
 }  // namespace portcullis::routes
