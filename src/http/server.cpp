@@ -86,7 +86,9 @@ struct ConnectionState {
 
 struct Server::Impl {
     struct Worker {
-        asio::io_context ioc{1};
+        // One thread runs each context and only it touches the sockets on it; other threads only
+        // post completions (CPU pool), which keep the scheduler lock.
+        asio::io_context ioc{BOOST_ASIO_CONCURRENCY_HINT_UNSAFE_IO};
         std::unique_ptr<tcp::acceptor> acceptor;
         std::thread thread;
         std::list<ConnectionState*> connections;
