@@ -3,6 +3,7 @@
 #include "db/connection.hpp"
 
 #include <libpq-fe.h>
+#include <sys/socket.h>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -115,6 +116,14 @@ asio::awaitable<std::shared_ptr<Connection>> Connection::open(asio::io_context& 
 bool Connection::still_alive() {
     if (broken_ || PQstatus(conn_) != CONNECTION_OK) return false;
     if (PQconsumeInput(conn_) == 0 || PQstatus(conn_) != CONNECTION_OK) {
+        broken_ = true;
+        drop_socket();
+        return false;
+    }
+    // A server that ended the session (e.g. on restart) sends its goodbye and closes; libpq takes
+    // the goodbye as a notice and only notices the close on its next read. Peek for that close.
+    char byte = 0;
+    if (::recv(PQsocket(conn_), &byte, 1, MSG_PEEK | MSG_DONTWAIT) == 0) {
         broken_ = true;
         drop_socket();
         return false;

@@ -62,10 +62,13 @@ void Pool::wake_one() {
 std::atomic<Clock::rep> Pool::g_last_successful_dial{0};
 
 bool Pool::in_backoff() const {
-    if (Clock::now() >= backoff_until_) return false;
+    const auto now = Clock::now();
+    if (now >= backoff_until_) return false;
     const Clock::time_point other_success{
         Clock::duration(g_last_successful_dial.load(std::memory_order_relaxed))};
-    return other_success < backoff_started_;
+    // Another pool connected after our failure, or only just before it (our dial may have begun
+    // while Postgres was still starting): Postgres is back, try again now.
+    return other_success < backoff_started_ && now - other_success > options_.backoff_max;
 }
 
 asio::awaitable<std::shared_ptr<Connection>> Pool::dial(Clock::time_point deadline) {

@@ -51,7 +51,7 @@ TEST(Readiness, FollowsPostgresDownAndBackWithoutRestart) {
     const auto up = time_until_ready_status(server.port(), 200, 10s);
     ASSERT_TRUE(up);
     EXPECT_LT(*up, 2000ms);
-    EXPECT_EQ(get(server.port(), "/ready").body, R"({"status":"ready"})");
+    EXPECT_EQ(get(server.port(), "/ready").body, R"({"status":"ready"})") << server.output();
 }
 
 TEST(Readiness, UnreachableDatabaseAtStartIsNotFatalButNotReady) {
