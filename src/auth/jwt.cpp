@@ -234,67 +234,57 @@ std::string JwtCodec::sign_refresh(std::string_view user_id, std::string_view se
     return signed_token(secret_, payload);
 }
 
-Verified<AccessClaims> JwtCodec::verify_access(std::string_view token,
-                                               std::int64_t now_seconds) const {
-    Verified<AccessClaims> out;
+namespace {
+// Signature, algorithm and time checks, then `extract` for the claims of one token kind. Nothing
+// escapes: an allocation failure inside the JSON parser or the MAC is just an invalid token.
+template <typename Claims, typename Extract>
+Verified<Claims> verify_claims(const std::string& secret, std::string_view token,
+                               std::int64_t now_seconds, Extract extract) {
+    Verified<Claims> out;
     try {
-        auto checked = verify_token(secret_, token, now_seconds);
+        auto checked = verify_token(secret, token, now_seconds);
         if (!checked.payload) {
             out.error = checked.error;
             return out;
         }
-        const auto& payload = *checked.payload;
-        // `payload.sub ?? payload.userId`: a present, non-null `sub` wins even when unusable.
-        const auto* sub = payload.if_contains("sub");
-        const bool use_sub = sub != nullptr && !sub->is_null();
-        auto user_id = get_string(payload, use_sub ? "sub" : "userId");
-        auto session_id = get_string(payload, "sessionId");
-        if (!user_id || user_id->empty() || !session_id) {
-            out.error = JwtError::missing_claims;
-            return out;
-        }
-        AccessClaims claims;
-        claims.user_id = std::move(*user_id);
-        claims.session_id = std::move(*session_id);
-        claims.iat = iat_of(payload);
-        claims.exp = exp_of(payload);
-        out.claims = std::move(claims);
+        out.claims = extract(*checked.payload);
+        if (!out.claims) out.error = JwtError::missing_claims;
     } catch (...) {
-        // Allocation failure inside the JSON parser or the MAC: still just an invalid token.
         out.claims.reset();
         out.error = JwtError::malformed;
     }
     return out;
 }
+}  // namespace
+
+Verified<AccessClaims> JwtCodec::verify_access(std::string_view token,
+                                               std::int64_t now_seconds) const {
+    return verify_claims<AccessClaims>(
+        secret_, token, now_seconds,
+        [](const boost::json::object& payload) -> std::optional<AccessClaims> {
+            // `payload.sub ?? payload.userId`: a present, non-null `sub` wins even when unusable.
+            const auto* sub = payload.if_contains("sub");
+            const bool use_sub = sub != nullptr && !sub->is_null();
+            auto user_id = get_string(payload, use_sub ? "sub" : "userId");
+            auto session_id = get_string(payload, "sessionId");
+            if (!user_id || user_id->empty() || !session_id) return std::nullopt;
+            return AccessClaims{std::move(*user_id), std::move(*session_id), iat_of(payload),
+                                exp_of(payload)};
+        });
+}
 
 Verified<RefreshClaims> JwtCodec::verify_refresh(std::string_view token,
                                                  std::int64_t now_seconds) const {
-    Verified<RefreshClaims> out;
-    try {
-        auto checked = verify_token(secret_, token, now_seconds);
-        if (!checked.payload) {
-            out.error = checked.error;
-            return out;
-        }
-        const auto& payload = *checked.payload;
-        auto user_id = get_string(payload, "sub");
-        auto session_id = get_string(payload, "sid");
-        if (!user_id || user_id->empty() || !session_id) {
-            out.error = JwtError::missing_claims;
-            return out;
-        }
-        RefreshClaims claims;
-        claims.user_id = std::move(*user_id);
-        claims.session_id = std::move(*session_id);
-        claims.iat = iat_of(payload);
-        claims.exp = exp_of(payload);
-        claims.jti = get_string(payload, "jti").value_or(std::string());
-        out.claims = std::move(claims);
-    } catch (...) {
-        out.claims.reset();
-        out.error = JwtError::malformed;
-    }
-    return out;
+    return verify_claims<RefreshClaims>(
+        secret_, token, now_seconds,
+        [](const boost::json::object& payload) -> std::optional<RefreshClaims> {
+            auto user_id = get_string(payload, "sub");
+            auto session_id = get_string(payload, "sid");
+            if (!user_id || user_id->empty() || !session_id) return std::nullopt;
+            return RefreshClaims{std::move(*user_id), std::move(*session_id), iat_of(payload),
+                                 exp_of(payload),
+                                 get_string(payload, "jti").value_or(std::string())};
+        });
 }
 
 std::optional<std::string> peek_session_id(std::string_view token) {

@@ -240,11 +240,8 @@ void Registry::claim(const std::string& name) {
     names_.push_back(name);
 }
 
-CounterFamily& Registry::counter(std::string name, std::string help,
-                                 std::vector<std::string> labels) {
-    auto family =
-        std::make_unique<CounterFamily>(std::move(name), std::move(help), MetricType::counter,
-                                        std::move(labels), std::vector<double>{}, GaugeMerge::sum);
+template <typename F>
+F& Registry::adopt(std::unique_ptr<F> family) {
     auto& ref = *family;
     std::lock_guard lock(mutex_);
     claim(ref.name());
@@ -253,16 +250,19 @@ CounterFamily& Registry::counter(std::string name, std::string help,
     return ref;
 }
 
+CounterFamily& Registry::counter(std::string name, std::string help,
+                                 std::vector<std::string> labels) {
+    auto family =
+        std::make_unique<CounterFamily>(std::move(name), std::move(help), MetricType::counter,
+                                        std::move(labels), std::vector<double>{}, GaugeMerge::sum);
+    return adopt(std::move(family));
+}
+
 GaugeFamily& Registry::gauge(std::string name, std::string help, std::vector<std::string> labels,
                              GaugeMerge merge) {
     auto family = std::make_unique<GaugeFamily>(std::move(name), std::move(help), MetricType::gauge,
                                                 std::move(labels), std::vector<double>{}, merge);
-    auto& ref = *family;
-    std::lock_guard lock(mutex_);
-    claim(ref.name());
-    entries_.push_back({&ref, {}});
-    families_.push_back(std::move(family));
-    return ref;
+    return adopt(std::move(family));
 }
 
 HistogramFamily& Registry::histogram(std::string name, std::string help,
@@ -270,12 +270,7 @@ HistogramFamily& Registry::histogram(std::string name, std::string help,
     auto family =
         std::make_unique<HistogramFamily>(std::move(name), std::move(help), MetricType::histogram,
                                           std::move(labels), std::move(buckets), GaugeMerge::sum);
-    auto& ref = *family;
-    std::lock_guard lock(mutex_);
-    claim(ref.name());
-    entries_.push_back({&ref, {}});
-    families_.push_back(std::move(family));
-    return ref;
+    return adopt(std::move(family));
 }
 
 void Registry::add_collector(const std::vector<std::string>& names, Collector collector) {

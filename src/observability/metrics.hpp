@@ -170,6 +170,9 @@ public:
 
 private:
     void claim(const std::string& name);
+    // Registers a new family under the lock and hands back a reference to it.
+    template <typename F>
+    F& adopt(std::unique_ptr<F> family);
 
     mutable std::mutex mutex_;  // guards the lists below (registration against scrape)
     std::vector<std::string> names_;

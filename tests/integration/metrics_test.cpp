@@ -175,10 +175,17 @@ TEST(Metrics, SecretGuardAnswersMissingInvalidAndOk) {
     const auto invalid_line = guard_line(server, "invalid");
     ASSERT_TRUE(invalid_line) << server.output();
     EXPECT_EQ(json_string_at(*invalid_line, {"clientIp"}), "::ffff:127.0.0.1");
+    // I/O threads flush their log buffers every 50 ms: wait for all five lines to be written.
     std::size_t guard_lines = 0;
-    for (const auto& line : server.json_lines()) {
-        if (json_string_at(line, {"component"}) == "metrics_guard") ++guard_lines;
-    }
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(3);
+    do {
+        guard_lines = 0;
+        for (const auto& line : server.json_lines()) {
+            if (json_string_at(line, {"component"}) == "metrics_guard") ++guard_lines;
+        }
+        if (guard_lines >= 5u) break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    } while (std::chrono::steady_clock::now() < deadline);
     EXPECT_EQ(guard_lines, 5u);
     EXPECT_THAT(server.output(), Not(HasSubstr(kSecret)));
     EXPECT_THAT(server.output(), Not(HasSubstr("wrong-guess-value")));
