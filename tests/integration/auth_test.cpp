@@ -351,7 +351,8 @@ TEST_F(AuthApi, ProtectedUserRulesForOwnerOthersAndAdmins) {
 }
 
 TEST_F(AuthApi, BrokenTokensAreRejected) {
-    start({{"JWT_ACCESS_EXPIRY", "1s"}});
+    // exp = floor(iat) + 3: valid for at least 2 s after issue, expired 3.1 s after the check.
+    start({{"JWT_ACCESS_EXPIRY", "3s"}});
     auto [access, refresh_token, user_id] = signed_up("ivy@example.com");
     std::string tampered = access;
     tampered.back() = tampered.back() == 'A' ? 'B' : 'A';
@@ -369,7 +370,7 @@ TEST_F(AuthApi, BrokenTokensAreRejected) {
     expect_error(get(port(), "/auth/sessions", {{"Authorization", "bearer " + access}}), 401,
                  "Unauthorized", "UNAUTHORIZED");
     EXPECT_EQ(get_as("/auth/sessions", access).status, 200);
-    std::this_thread::sleep_for(2100ms);
+    std::this_thread::sleep_for(3100ms);
     expect_error(get_as("/auth/sessions", access), 401, "Invalid access token",
                  "JWT_ACCESS_INVALID");
     expect_error(refresh(access), 401, "Invalid refresh token", "JWT_REFRESH_INVALID");
