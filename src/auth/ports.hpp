@@ -84,6 +84,9 @@ public:
     virtual Task<bool> record_failure(std::string_view email, std::string_view ip,
                                       std::optional<std::string_view> user_id, TimePoint now) = 0;
     virtual Task<void> clear(std::string_view email, std::string_view ip) = 0;
+    // Forgets every (email, IP) record of the email: a successful password reset unlocks the
+    // account from everywhere (decisions B.7).
+    virtual Task<void> clear_email(std::string_view email) = 0;
 };
 
 enum class LoginOutcome { success, invalid_credentials, locked };

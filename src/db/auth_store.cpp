@@ -98,6 +98,9 @@ constexpr Statement kClearAttempts{
     "auth_clear_attempts",
     R"(DELETE FROM "LoginAttempt" WHERE "emailLowercase" = $1 AND "ipAddress" = $2)"};
 
+constexpr Statement kClearEmailAttempts{
+    "auth_clear_email_attempts", R"(DELETE FROM "LoginAttempt" WHERE "emailLowercase" = $1)"};
+
 auth::Role parse_role(std::string_view text) {
     return text == "ADMIN" ? auth::Role::admin : auth::Role::user;
 }
@@ -251,6 +254,11 @@ Task<bool> PgAttemptCounter::record_failure(std::string_view email, std::string_
 Task<void> PgAttemptCounter::clear(std::string_view email, std::string_view ip) {
     const std::vector<Param> params{text(email), text(ip)};
     co_await database_.local().execute(kClearAttempts, params);
+}
+
+Task<void> PgAttemptCounter::clear_email(std::string_view email) {
+    const std::vector<Param> params{text(email)};
+    co_await database_.local().execute(kClearEmailAttempts, params);
 }
 
 }  // namespace portcullis::db

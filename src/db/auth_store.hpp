@@ -52,6 +52,7 @@ public:
                                     std::optional<std::string_view> user_id,
                                     auth::TimePoint now) override;
     auth::Task<void> clear(std::string_view email, std::string_view ip) override;
+    auth::Task<void> clear_email(std::string_view email) override;
 
 private:
     const Database& database_;

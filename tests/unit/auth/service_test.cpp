@@ -110,6 +110,10 @@ struct FakeStores final : UserStore, SessionStore, AttemptCounter {
         ++clears;
         co_return;
     }
+    Task<void> clear_email(std::string_view) override {
+        ++clears;
+        co_return;
+    }
 };
 
 template <typename T>
