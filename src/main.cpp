@@ -1,5 +1,8 @@
 // The composition root (design section 4): builds the Config, the logger, the pipeline and the
 // server, and runs the lifecycle of contract section 11 with decisions B.16.
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+
 #include <pthread.h>
 #include <signal.h>
 #include <unistd.h>
@@ -12,6 +15,7 @@
 #include <thread>
 
 #include "auth/cpu_pool.hpp"
+#include "auth/fallback_attempt_counter.hpp"
 #include "auth/service.hpp"
 #include "cli/cli.hpp"
 #include "config/config.hpp"
@@ -26,10 +30,15 @@
 #include "observability/json_text.hpp"
 #include "observability/logger.hpp"
 #include "observability/metrics.hpp"
+#include "ratelimit/limiter.hpp"
+#include "ratelimit/middleware.hpp"
+#include "redis/connections.hpp"
+#include "redis/login_attempts.hpp"
 #include "routes/auth_routes.hpp"
 #include "routes/metrics.hpp"
 #include "routes/ops.hpp"
 #include "util/build_info.hpp"
+#include "util/strings.hpp"
 
 namespace {
 using portcullis::observability::Level;
@@ -107,6 +116,21 @@ std::optional<portcullis::db::ConnectionSettings> database_settings(
                    LogFields().raw("errors", problems_json({{"DATABASE_URL", {error}}})));
     }
     return settings;
+}
+
+// RATE_LIMIT_REDIS_URL as connection settings when the service uses Redis (contract 6.5); a URL
+// the client cannot use is a configuration error (B.1). nullopt without error: no Redis.
+bool redis_settings(const portcullis::config::Config& config, Logger& logger,
+                    std::optional<portcullis::redis::Settings>& settings) {
+    if (!config.redis_in_use()) return true;
+    std::string error;
+    settings = portcullis::redis::parse_redis_url(*config.rate_limit_redis_url, error);
+    if (!settings) {
+        logger.log(Level::fatal, "Invalid configuration",
+                   LogFields().raw("errors", problems_json({{"RATE_LIMIT_REDIS_URL", {error}}})));
+        return false;
+    }
+    return true;
 }
 
 // `migrate deploy`: logs what it applied; false (after a fatal line) when it failed.
@@ -192,7 +216,13 @@ int serve(const portcullis::cli::ServeArgs& args) {
     if (!config) return 1;
     const auto db_settings = database_settings(*config, logger);
     if (!db_settings) return 1;
+    std::optional<portcullis::redis::Settings> redis_url;
+    if (!redis_settings(*config, logger, redis_url)) return 1;
     if (args.migrate && !run_migrations(*db_settings, logger)) return 1;
+    const int io_threads =
+        config->io_threads > 0
+            ? config->io_threads
+            : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
 
     namespace http = portcullis::http;
     portcullis::db::Database database(*db_settings,
@@ -210,6 +240,32 @@ int serve(const portcullis::cli::ServeArgs& args) {
                              co_return co_await database.local().ping(ping_timeout);
                          },
                          503, "Not Ready", "NOT_READY"});
+    // Redis (contract 6.5, decisions A.2, A.4): one connection per I/O thread; an unreachable
+    // Redis does not stop the start, it keeps /ready red and the limiters in their failure mode.
+    std::unique_ptr<portcullis::redis::Connections> redis;
+    if (redis_url) {
+        redis = std::make_unique<portcullis::redis::Connections>(
+            *redis_url,
+            portcullis::redis::ClientOptions{.call_timeout = config->rate_limit_redis_timeout},
+            io_threads);
+        redis->health().set_listener([&logger, &service_metrics, url = redis_url->masked,
+                                      mode = std::string(portcullis::config::to_string(
+                                          config->rate_limit_redis_failure_mode))](
+                                         bool up, const std::string& reason) {
+            service_metrics.redis_transitions.local({up ? "up" : "down"}).inc();
+            if (up) {
+                logger.log(Level::info, "Rate limit store connected", LogFields().str("url", url));
+            } else {
+                logger.log(
+                    Level::warn, "Rate limit store unavailable",
+                    LogFields().str("url", url).str("reason", reason).str("failureMode", mode));
+            }
+        });
+        readiness.push_back(
+            {[&redis]() -> http::Awaitable<bool> { co_return redis->health().up(); }, 503,
+             "Redis not ready", "REDIS_NOT_READY"});
+    }
+    service_metrics.track_redis_up([&redis] { return redis && redis->health().up() ? 1.0 : 0.0; });
     router.add_all(portcullis::routes::ops_routes(lifecycle, std::move(readiness)));
     router.add_all(portcullis::routes::metrics_routes(*config, metrics, logger));
 
@@ -222,14 +278,24 @@ int serve(const portcullis::cli::ServeArgs& args) {
         std::chrono::minutes(config->auth_login_attempt_window_minutes)};
     portcullis::db::PgUserStore users(database);
     portcullis::db::PgSessionStore sessions(database);
-    portcullis::db::PgAttemptCounter attempts(database, lockout);
+    portcullis::db::PgAttemptCounter table_attempts(database, lockout);
+    // With Redis, lockout counters live there (decisions A.2); the table answers while it is down.
+    std::optional<portcullis::redis::RedisAttemptCounter> redis_attempts;
+    std::optional<portcullis::auth::FallbackAttemptCounter> fallback_attempts;
+    portcullis::auth::AttemptCounter* attempts = &table_attempts;
+    if (redis) {
+        redis_attempts.emplace(*redis, lockout);
+        fallback_attempts.emplace(*redis_attempts, table_attempts);
+        attempts = &*fallback_attempts;
+    }
     portcullis::auth::AuthService auth_service(
         {.access_ttl = config->jwt_access_expiry,
          .refresh_ttl = config->jwt_refresh_expiry,
          .verification_required = config->auth_email_verification_required,
          .lockout = lockout,
          .argon2 = {config->auth_argon2_memory_kib, config->auth_argon2_iterations}},
-        users, sessions, attempts, cpu_pool, config->jwt_access_secret, config->jwt_refresh_secret);
+        users, sessions, *attempts, cpu_pool, config->jwt_access_secret,
+        config->jwt_refresh_secret);
     auth_service.set_events(&service_metrics);
     service_metrics.track_password_hash_queue(
         [&cpu_pool] { return static_cast<double>(cpu_pool.queue_depth()); });
@@ -250,21 +316,25 @@ int serve(const portcullis::cli::ServeArgs& args) {
     chain.push_back(http::conditional_get());
     chain.push_back(http::security_headers());
     chain.push_back(http::cors({config->production(), config->cors_origins}, logger));
+    portcullis::ratelimit::Limiters limiters(redis.get(), config->rate_limit_redis_failure_mode);
+    chain.push_back(portcullis::ratelimit::rate_limits(
+        limiters, portcullis::ratelimit::LimiterSet::from(*config)));
     chain.push_back(http::json_body({config->request_body_limit}));
     const http::Pipeline pipeline(
         std::move(chain), [&router](http::Request& r) { return router.dispatch(r); }, logger);
 
     http::ServerOptions options;
     options.port = config->port;
-    options.threads = config->io_threads;
+    options.threads = io_threads;
     // The parser admits what inflation may still reject: JSON bodies are re-checked after it.
     options.body_limit = config->request_body_limit;
     options.request_timeout = config->http_request_timeout;
     options.headers_timeout = config->http_headers_timeout;
     options.keepalive_timeout = config->http_keepalive_timeout;
     options.trust_proxy = config->trust_proxy;
-    options.on_thread_start = [&database, &service_metrics](boost::asio::io_context& io) {
+    options.on_thread_start = [&database, &service_metrics, &redis](boost::asio::io_context& io) {
         database.attach_this_thread(io);
+        if (redis) redis->attach_this_thread(io);
         service_metrics.start_sampler(io, database);
     };
     http::Server server(options, pipeline, logger);
@@ -309,9 +379,89 @@ int serve(const portcullis::cli::ServeArgs& args) {
     }
     server.stop();
     logger.log(Level::info, "HTTP server closed");
+    if (redis) {
+        redis->close();
+        logger.log(Level::info, "Rate limit store disconnected");
+    }
     database.close();
     logger.log(Level::info, "Database disconnected successfully");
     logger.flush_thread_buffer();
+    return 0;
+}
+
+// `login-attempts clear` (decisions A.2): deletes the lockout records of an email (optionally of
+// one client address) from the table and, when the service uses Redis, from Redis.
+boost::asio::awaitable<void> clear_attempts(portcullis::auth::AttemptCounter& table,
+                                            portcullis::redis::Client* client,
+                                            portcullis::auth::LockoutPolicy policy,
+                                            const std::string& email,
+                                            const std::optional<std::string>& ip,
+                                            std::string& failure) {
+    if (ip) {
+        co_await table.clear(email, *ip);
+    } else {
+        co_await table.clear_email(email);
+    }
+    if (client == nullptr) co_return;
+    if (!co_await client->wait_connected(std::chrono::seconds(5))) {
+        failure = "Redis did not answer within 5 s; the table rows were cleared";
+        co_return;
+    }
+    portcullis::redis::RedisAttemptCounter keys(*client, policy);
+    if (ip) {
+        co_await keys.clear(email, *ip);
+    } else {
+        co_await keys.clear_email(email);
+    }
+}
+
+int clear_login_attempts(const portcullis::cli::ClearAttemptsArgs& args) {
+    Logger logger(Level::info);
+    const auto config = load_or_report(logger);
+    if (!config) return 1;
+    const auto db_settings = database_settings(*config, logger);
+    if (!db_settings) return 1;
+    std::optional<portcullis::redis::Settings> redis_url;
+    if (!redis_settings(*config, logger, redis_url)) return 1;
+    // Records are keyed by the normalized email, as login stores them (contract 5.7).
+    const std::string email = portcullis::util::to_lower(portcullis::util::trim(args.email));
+    const portcullis::auth::LockoutPolicy policy{
+        config->auth_login_max_attempts, std::chrono::minutes(config->auth_login_lockout_minutes),
+        std::chrono::minutes(config->auth_login_attempt_window_minutes)};
+
+    boost::asio::io_context io;
+    portcullis::db::Database database(
+        *db_settings, {.size = 1, .statement_timeout = config->database_statement_timeout});
+    database.attach_this_thread(io);
+    portcullis::db::PgAttemptCounter table(database, policy);
+    std::shared_ptr<portcullis::redis::Client> client;
+    if (redis_url) {
+        client = std::make_shared<portcullis::redis::Client>(
+            io, *redis_url,
+            portcullis::redis::ClientOptions{.call_timeout = config->rate_limit_redis_timeout});
+        client->start();
+    }
+    std::string failure;
+    boost::asio::co_spawn(io, clear_attempts(table, client.get(), policy, email, args.ip, failure),
+                          [&](std::exception_ptr error) {
+                              if (error) {
+                                  try {
+                                      std::rethrow_exception(error);
+                                  } catch (const std::exception& e) {
+                                      failure = e.what();
+                                  }
+                              }
+                              if (client) client->stop();
+                              io.stop();
+                          });
+    io.run();
+    database.close();
+    if (!failure.empty()) {
+        std::fprintf(stderr, "login-attempts clear failed: %s\n", failure.c_str());
+        return 1;
+    }
+    std::printf("Cleared login attempts for %s%s%s\n", email.c_str(), args.ip ? " from " : "",
+                args.ip ? args.ip->c_str() : "");
     return 0;
 }
 
@@ -327,5 +477,6 @@ int main(int argc, char** argv) {
                                 {.serve = serve,
                                  .version = version,
                                  .migrate_deploy = migrate_deploy,
-                                 .migrate_status = migrate_status});
+                                 .migrate_status = migrate_status,
+                                 .clear_login_attempts = clear_login_attempts});
 }

@@ -22,6 +22,14 @@ int run(int argc, char** argv, const Commands& commands) {
     auto* deploy = migrate->add_subcommand("deploy", "Apply every pending migration");
     auto* status = migrate->add_subcommand("status", "List applied, pending and failed migrations");
 
+    ClearAttemptsArgs clear_args;
+    auto* attempts = app.add_subcommand("login-attempts", "Login lockout bookkeeping");
+    attempts->require_subcommand(1);
+    auto* clear = attempts->add_subcommand(
+        "clear", "Unlock logins: delete the lockout records (Redis keys and table rows)");
+    clear->add_option("--email", clear_args.email, "The account's email (any case)")->required();
+    clear->add_option("--ip", clear_args.ip, "Only the records of this client address");
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -31,6 +39,7 @@ int run(int argc, char** argv, const Commands& commands) {
     if (version->parsed()) return commands.version();
     if (deploy->parsed()) return commands.migrate_deploy();
     if (status->parsed()) return commands.migrate_status();
+    if (clear->parsed()) return commands.clear_login_attempts(clear_args);
     return 1;
 }
 

@@ -196,6 +196,8 @@ void read_rate_limits(Reader& reader, Config& config) {
                                        {"closed", RedisFailureMode::closed},
                                        {"open", RedisFailureMode::open}})
             .value_or(config.rate_limit_redis_failure_mode);
+    config.rate_limit_redis_timeout =
+        reader.positive_ms("RATE_LIMIT_REDIS_TIMEOUT_MS", config.rate_limit_redis_timeout);
 }
 
 void read_smtp(Reader& reader, Config& config) {

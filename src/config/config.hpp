@@ -57,6 +57,7 @@ struct Config {
     double rate_limit_rpm_auth_password_reset = 0.2;
     std::optional<std::string> rate_limit_redis_url;  // trimmed
     RedisFailureMode rate_limit_redis_failure_mode = RedisFailureMode::local;
+    std::chrono::milliseconds rate_limit_redis_timeout{500};  // deadline of every Redis call
 
     std::optional<std::string> smtp_host;
     std::optional<int> smtp_port;
@@ -94,6 +95,9 @@ struct Config {
     int io_threads = 0;  // 0 = one per core
 
     bool production() const { return app_env == AppEnv::production; }
+    // Contract 6.5: the limiters (and, decisions A.2, the lockout counters) use Redis when a URL
+    // is set, except under NODE_ENV=test.
+    bool redis_in_use() const { return rate_limit_redis_url && app_env != AppEnv::test; }
     bool smtp_configured() const { return smtp_host && smtp_port && *smtp_port != 0 && smtp_from; }
 };
 

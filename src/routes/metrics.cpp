@@ -186,8 +186,10 @@ ServiceMetrics::ServiceMetrics(observability::Registry& registry)
       refresh_reuse_detected(registry.counter(
           "portcullis_refresh_reuse_detected_total",
           "Refresh tokens presented again after rotation (the session is revoked).")),
-      redis_up(
-          registry.gauge("portcullis_redis_up", "1 when the Redis connection answers, else 0.")),
+      redis_transitions(registry.counter("portcullis_redis_transitions_total",
+                                         "Changes of the Redis connection state (down: limiters "
+                                         "use RATE_LIMIT_REDIS_FAILURE_MODE).",
+                                         {"state"})),
       outbox_depth(
           registry.gauge("portcullis_outbox_depth", "Emails in the outbox waiting to be sent.")),
       outbox_send_failures(registry.counter("portcullis_outbox_send_failures_total",
@@ -196,6 +198,7 @@ ServiceMetrics::ServiceMetrics(observability::Registry& registry)
     for (const auto* const outcome : {"success", "invalid_credentials", "locked"}) {
         logins.declare({outcome});
     }
+    for (const auto* const state : {"up", "down"}) redis_transitions.declare({state});
     observability::add_process_collector(registry);
 }
 
@@ -214,6 +217,12 @@ void ServiceMetrics::track_password_hash_queue(std::function<double()> depth) {
     registry_.gauge_callback("portcullis_password_hash_queue_depth",
                              "Password hashing jobs queued or running on the CPU pool.",
                              std::move(depth));
+}
+
+void ServiceMetrics::track_redis_up(std::function<double()> up) {
+    registry_.gauge_callback("portcullis_redis_up",
+                             "1 while every Redis connection of the process answers, else 0.",
+                             std::move(up));
 }
 
 void ServiceMetrics::login(auth::LoginOutcome outcome) {

@@ -87,6 +87,9 @@ public:
     // portcullis_password_hash_queue_depth, read from `depth` at scrape time (thread-safe).
     void track_password_hash_queue(std::function<double()> depth);
 
+    // portcullis_redis_up, read from `up` at scrape time (thread-safe).
+    void track_redis_up(std::function<double()> up);
+
     // auth::AuthEvents
     void login(auth::LoginOutcome outcome) override;
     void lockout() override;
@@ -96,7 +99,7 @@ public:
     observability::CounterFamily& logins;  // {outcome}: success, invalid_credentials, locked
     observability::CounterFamily& lockouts;
     observability::CounterFamily& refresh_reuse_detected;
-    observability::GaugeFamily& redis_up;
+    observability::CounterFamily& redis_transitions;  // {state}: up, down
     observability::GaugeFamily& outbox_depth;
     observability::CounterFamily& outbox_send_failures;
 };

@@ -114,6 +114,11 @@ Env base_env() {
         {"JWT_REFRESH_SECRET", "test-refresh-secret-fedcba9876543210-fedcba98"},
         {"LOG_LEVEL", "info"},
         {"IO_THREADS", "2"},
+        // Limits no ordinary test reaches; rate_limit_test.cpp sets its own.
+        {"RATE_LIMIT_RPM", "1000000"},
+        {"RATE_LIMIT_RPM_AUTH", "1000000"},
+        {"RATE_LIMIT_RPM_AUTH_REGISTER", "1000000"},
+        {"RATE_LIMIT_RPM_AUTH_PASSWORD_RESET", "1000000"},
     };
 }
 

@@ -1,0 +1,140 @@
+// See login_attempts.hpp. Times are milliseconds since the epoch from the caller's clock, so the
+// rules match the Postgres counter exactly; the key TTL only garbage-collects.
+#include "redis/login_attempts.hpp"
+
+#include <chrono>
+
+namespace portcullis::redis {
+namespace {
+
+// KEYS[1] the key; ARGV: now, window ms. Returns 1 while locked; forgets an expired lock or an
+// attempt older than the window.
+const Script kIsLocked(R"(
+local locked = redis.call('HGET', KEYS[1], 'lockedUntil')
+local now = tonumber(ARGV[1])
+if locked then
+  if tonumber(locked) > now then return 1 end
+  redis.call('DEL', KEYS[1])
+  return 0
+end
+local last = redis.call('HGET', KEYS[1], 'lastFailedAt')
+if last and now - tonumber(last) > tonumber(ARGV[2]) then redis.call('DEL', KEYS[1]) end
+return 0
+)");
+
+// KEYS[1] the key; ARGV: now, max attempts, window ms, lockout ms, user id ('' when unknown).
+// Returns 1 when this failure set the lock.
+const Script kRecordFailure(R"(
+local now = tonumber(ARGV[1])
+local row = redis.call('HMGET', KEYS[1], 'failCount', 'firstFailedAt', 'lastFailedAt', 'lockedUntil', 'userId')
+local count = 1
+local first = now
+if row[1] and not row[4] and row[3] and now - tonumber(row[3]) <= tonumber(ARGV[3]) then
+  count = tonumber(row[1]) + 1
+  first = tonumber(row[2]) or now
+end
+local user = row[5] or ARGV[5]
+redis.call('HSET', KEYS[1], 'failCount', count, 'firstFailedAt', first, 'lastFailedAt', now)
+if user ~= '' then redis.call('HSET', KEYS[1], 'userId', user) end
+if count >= tonumber(ARGV[2]) then
+  redis.call('HSET', KEYS[1], 'lockedUntil', now + tonumber(ARGV[4]))
+  redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[4]))
+  return 1
+end
+redis.call('HDEL', KEYS[1], 'lockedUntil')
+redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[3]))
+return 0
+)");
+
+std::string millis(auth::TimePoint t) {
+    return std::to_string(
+        std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count());
+}
+
+template <typename D>
+std::string millis_of(D d) {
+    return std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(d).count());
+}
+
+std::int64_t integer_of(const Reply& reply) {
+    if (reply.type != Reply::Type::integer) {
+        throw Unavailable("unexpected Redis reply to a login-attempt script: " + reply.text);
+    }
+    return reply.integer;
+}
+
+}  // namespace
+
+std::string login_attempt_key(std::string_view email, std::string_view ip) {
+    std::string key = "login_attempt:";
+    key += email;
+    key += ':';
+    key += ip;
+    return key;
+}
+
+std::string login_attempt_pattern(std::string_view email) {
+    std::string pattern = "login_attempt:";
+    for (const char c : email) {
+        if (c == '*' || c == '?' || c == '[' || c == ']' || c == '\\') pattern += '\\';
+        pattern += c;
+    }
+    pattern += ":*";
+    return pattern;
+}
+
+RedisAttemptCounter::RedisAttemptCounter(Connections& connections, auth::LockoutPolicy policy)
+    : connections_(&connections), policy_(policy) {}
+
+RedisAttemptCounter::RedisAttemptCounter(Client& client, auth::LockoutPolicy policy)
+    : client_(&client), policy_(policy) {}
+
+Client& RedisAttemptCounter::client() const {
+    return client_ != nullptr ? *client_ : connections_->local();
+}
+
+auth::Task<bool> RedisAttemptCounter::is_locked(std::string_view email, std::string_view ip,
+                                                auth::TimePoint now) {
+    const std::vector<std::string> keys{login_attempt_key(email, ip)};
+    const std::vector<std::string> args{millis(now), millis_of(policy_.window)};
+    const Reply reply = co_await client().run_script(kIsLocked, keys, args);
+    co_return integer_of(reply) == 1;
+}
+
+auth::Task<bool> RedisAttemptCounter::record_failure(std::string_view email, std::string_view ip,
+                                                     std::optional<std::string_view> user_id,
+                                                     auth::TimePoint now) {
+    const std::vector<std::string> keys{login_attempt_key(email, ip)};
+    const std::vector<std::string> args{millis(now), std::to_string(policy_.max_attempts),
+                                        millis_of(policy_.window), millis_of(policy_.lockout),
+                                        std::string(user_id.value_or(std::string_view{}))};
+    const Reply reply = co_await client().run_script(kRecordFailure, keys, args);
+    co_return integer_of(reply) == 1;
+}
+
+auth::Task<void> RedisAttemptCounter::clear(std::string_view email, std::string_view ip) {
+    const std::vector<std::string> command{"DEL", login_attempt_key(email, ip)};
+    const Reply reply = co_await client().call(command);
+    if (reply.is_error()) throw Unavailable("Redis refused DEL: " + reply.text);
+}
+
+auth::Task<void> RedisAttemptCounter::clear_email(std::string_view email) {
+    const std::string pattern = login_attempt_pattern(email);
+    std::string cursor = "0";
+    do {
+        const std::vector<std::string> scan{"SCAN", cursor, "MATCH", pattern, "COUNT", "1000"};
+        const Reply reply = co_await client().call(scan);
+        if (reply.type != Reply::Type::array || reply.elements.size() != 2) {
+            throw Unavailable("unexpected Redis reply to SCAN");
+        }
+        cursor = reply.elements[0].text;
+        if (!reply.elements[1].elements.empty()) {
+            std::vector<std::string> del{"DEL"};
+            for (const auto& key : reply.elements[1].elements) del.push_back(key.text);
+            const Reply deleted = co_await client().call(del);
+            if (deleted.is_error()) throw Unavailable("Redis refused DEL: " + deleted.text);
+        }
+    } while (cursor != "0");
+}
+
+}  // namespace portcullis::redis
