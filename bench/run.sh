@@ -20,7 +20,7 @@ BENCH_LOG_LEVEL=${BENCH_LOG_LEVEL:-silent}
 BENCH_IO_THREADS=${BENCH_IO_THREADS:-0}
 BENCH_INFO_ROW=${BENCH_INFO_ROW:-1}        # 0 skips the LOG_LEVEL=info row
 # Rows to run, in order: each name X is a function row_X below.
-BENCH_ROWS=${BENCH_ROWS:-nginx_health portcullis_health portcullis_health_metrics_off portcullis_health_info_log pgbench_select1 portcullis_ready argon2_rate portcullis_login portcullis_health_during_login pgbench_select_only portcullis_protected_user pgbench_update_pk portcullis_refresh}
+BENCH_ROWS=${BENCH_ROWS:-nginx_health portcullis_health portcullis_health_metrics_off portcullis_health_no_limiter portcullis_health_redis_limiter portcullis_health_info_log pgbench_select1 portcullis_ready argon2_rate portcullis_login portcullis_health_during_login pgbench_select_only portcullis_protected_user pgbench_update_pk portcullis_refresh}
 BENCH_NGINX_REUSEPORT=${BENCH_NGINX_REUSEPORT:-1}  # one listening socket per worker, as Portcullis
 BENCH_MICRO=${BENCH_MICRO:-1}              # 0 skips the Google Benchmark binary
 BENCH_MICRO_MIN_TIME=${BENCH_MICRO_MIN_TIME:-0.2}
@@ -49,6 +49,13 @@ if [ -z "${BENCH_DATABASE_URL:-}" ]; then
     # shellcheck disable=SC1091
     . "$root/.local/stack.env"
     BENCH_DATABASE_URL=$PORTCULLIS_TEST_DATABASE_URL
+fi
+# The Redis behind the Redis-limiter row: the local stack unless given.
+if [ -z "${BENCH_REDIS_URL:-}" ]; then
+    "$root/scripts/stack.sh" start >/dev/null
+    # shellcheck disable=SC1091
+    . "$root/.local/stack.env"
+    BENCH_REDIS_URL=$PORTCULLIS_TEST_REDIS_URL
 fi
 
 # ---- process bookkeeping: everything started is stopped on exit, error or signal ---------------
@@ -318,6 +325,8 @@ try_start_portcullis() {
             LOG_LEVEL="$level" \
             IO_THREADS="$BENCH_IO_THREADS" \
             DATABASE_POOL_SIZE="${BENCH_POOL_SIZE:-4}" \
+            RATE_LIMIT_RPM=1000000000 RATE_LIMIT_RPM_AUTH=1000000000 \
+            RATE_LIMIT_RPM_AUTH_REGISTER=1000000000 RATE_LIMIT_RPM_AUTH_PASSWORD_RESET=1000000000 \
             "${PORTCULLIS_EXTRA_ENV[@]}" \
             "$PORTCULLIS_BIN" serve "${PORTCULLIS_SERVE_ARGS[@]}"
     ) >"$logfile" 2>"$workdir/portcullis.stderr" &
@@ -411,6 +420,8 @@ stop_nginx() {
 
 # ---- rows ---------------------------------------------------------------------------------------
 nginx_url=""
+NO_LIMITER_ROW="portcullis /health (no rate limiter)"
+REDIS_LIMITER_ROW="portcullis /health (Redis global limiter)"
 
 row_nginx_health() {
     start_nginx
@@ -442,6 +453,36 @@ row_portcullis_health_metrics_off() {
     fi
     measure_row "portcullis /health (metrics off)" "http://$HOST:$portcullis_port/health" \
         "$portcullis_pid"
+    stop_portcullis
+}
+
+# The cost of rate limiting (issue "Redis"): /health without any limiter, against the main row
+# (in-memory limiters) and the Redis row (global limiter in Redis: one atomic script per request).
+row_portcullis_health_no_limiter() {
+    PORTCULLIS_EXTRA_ENV=(RATE_LIMIT_ENABLED=false)
+    start_portcullis "$BENCH_LOG_LEVEL"
+    PORTCULLIS_EXTRA_ENV=()
+    if curl -fsSi "http://$HOST:$portcullis_port/health" | grep -qi '^ratelimit-limit'; then
+        die "RATE_LIMIT_ENABLED=false still limits"
+    fi
+    measure_row "$NO_LIMITER_ROW" "http://$HOST:$portcullis_port/health" "$portcullis_pid"
+    stop_portcullis
+}
+
+row_portcullis_health_redis_limiter() {
+    PORTCULLIS_EXTRA_ENV=(RATE_LIMIT_REDIS_URL="$BENCH_REDIS_URL")
+    start_portcullis "$BENCH_LOG_LEVEL"
+    PORTCULLIS_EXTRA_ENV=()
+    local ready
+    for _ in $(seq 50); do
+        ready=$(curl -s -o /dev/null -w '%{http_code}' "http://$HOST:$portcullis_port/ready")
+        [ "$ready" = 200 ] && break
+        sleep 0.1
+    done
+    [ "$ready" = 200 ] || die "portcullis with Redis is not ready"
+    curl -fsSi "http://$HOST:$portcullis_port/health" | grep -qi '^ratelimit-limit' ||
+        die "the Redis limiter set no RateLimit headers"
+    measure_row "$REDIS_LIMITER_ROW" "http://$HOST:$portcullis_port/health" "$portcullis_pid"
     stop_portcullis
 }
 
@@ -849,6 +890,8 @@ percent_lines() {
         "$PROTECTED_ROW") ceiling=$(rps_of "$SELECT_ONLY_ROW") label="pgbench -S tps" target=60 ;;
         "$REFRESH_ROW") ceiling=$(rps_of "$UPDATE_PK_ROW") label="pgbench UPDATE-by-pk tps" target=50 ;;
         "$BUSY_HEALTH_ROW") continue ;;
+        "$REDIS_LIMITER_ROW")
+            ceiling=$(rps_of "$NO_LIMITER_ROW") label="the same server without a limiter" target=70 ;;
         "portcullis /ready"*) ceiling=$(rps_of "pgbench SELECT 1 (ceiling)") label="pgbench tps" ;;
         portcullis*) ceiling=$(rps_of "nginx /health (ceiling)") label="nginx req/s" ;;
         *) continue ;;

@@ -285,6 +285,10 @@ void read_http(Reader& reader, Config& config) {
     const std::string* recording = reader.get("METRICS_RECORDING");
     config.metrics_recording =
         recording == nullptr || trim(*recording).empty() || parse_boolean(*recording);
+    // Absent or empty = on. Off only for benchmarks outside production (the cost of limiting).
+    const std::string* limiting = reader.get("RATE_LIMIT_ENABLED");
+    config.rate_limit_enabled =
+        limiting == nullptr || trim(*limiting).empty() || parse_boolean(*limiting);
     const std::string* compression = reader.get("RESPONSE_COMPRESSION_ENABLED");
     config.response_compression_enabled =
         compression == nullptr || compression->empty() || parse_boolean(*compression);
@@ -357,6 +361,9 @@ void check_combinations(Config& config, const Pending& pending, LoadResult& resu
     } else if (!pending.allowlist.empty()) {
         add(problems, "METRICS_GUARD_ALLOWLIST",
             "METRICS_GUARD_ALLOWLIST provided but METRICS_GUARD is not set to cidr");
+    }
+    if (config.production() && !config.rate_limit_enabled) {
+        add(problems, "RATE_LIMIT_ENABLED", "RATE_LIMIT_ENABLED=false is not allowed in production");
     }
     if (!config.production()) {
         return;

@@ -58,6 +58,7 @@ struct Config {
     std::optional<std::string> rate_limit_redis_url;  // trimmed
     RedisFailureMode rate_limit_redis_failure_mode = RedisFailureMode::local;
     std::chrono::milliseconds rate_limit_redis_timeout{500};  // deadline of every Redis call
+    bool rate_limit_enabled = true;  // RATE_LIMIT_ENABLED=false: no limiter (benchmarks only)
 
     std::optional<std::string> smtp_host;
     std::optional<int> smtp_port;

@@ -1,7 +1,18 @@
 // See limiter.hpp.
 #include "ratelimit/limiter.hpp"
 
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
 #include <cmath>
+#include <memory>
+#include <unordered_map>
+#include <utility>
+#include <vector>
 
 #include "redis/connections.hpp"
 #include "util/unavailable.hpp"
@@ -9,16 +20,107 @@
 namespace portcullis::ratelimit {
 namespace {
 
-// Contract 6.5: a key without a live TTL starts a window at 1 with a millisecond expiry of W;
-// otherwise it is incremented without touching the TTL. Returns {count, ms left}.
+// Contract 6.5 for ARGV[2] hits at once: a key without a live TTL starts a window at the hit count
+// with a millisecond expiry of W (ARGV[1]); otherwise it is incremented without touching the TTL.
+// Returns {count after the hits, ms left}.
 const redis::Script kHitScript(R"(
+local hits = tonumber(ARGV[2])
 local ttl = redis.call('PTTL', KEYS[1])
 if ttl <= 0 then
-  redis.call('SET', KEYS[1], 1, 'PX', ARGV[1])
-  return {1, tonumber(ARGV[1])}
+  redis.call('SET', KEYS[1], hits, 'PX', ARGV[1])
+  return {hits, tonumber(ARGV[1])}
 end
-return {redis.call('INCR', KEYS[1]), ttl}
+return {redis.call('INCRBY', KEYS[1], hits), ttl}
 )");
+
+// Group commit per key and I/O thread: while one script call for a key is in flight, further hits
+// on that key gather into the next batch, sent as one call when the first returns. Each hit gets
+// the count it would have had alone (the batch's first count plus its place), so the outcome is
+// that of sequential increments at a fraction of the Redis round trips.
+struct Waiter {
+    explicit Waiter(const boost::asio::any_io_executor& executor) : wake(executor) {}
+    boost::asio::steady_timer wake;
+    std::int64_t place = 0;  // 0-based position in its batch
+    std::int64_t count = 0;
+    std::int64_t ms_left = 0;
+    std::exception_ptr error;
+    bool done = false;
+};
+struct Batch {
+    std::int64_t hits = 0;
+    std::vector<std::shared_ptr<Waiter>> waiters;
+};
+struct KeyState {
+    bool in_flight = false;
+    std::shared_ptr<Batch> next;
+};
+// Only the owning I/O thread touches its map, so no locks.
+thread_local std::unordered_map<std::string, KeyState> t_batches;
+
+// Sends the batches of `key` until none is waiting.
+boost::asio::awaitable<void> drive(redis::Connections& redis, std::string key,
+                                   std::chrono::milliseconds window) {
+    for (;;) {
+        std::shared_ptr<Batch> batch;
+        {
+            auto found = t_batches.find(key);
+            batch = std::move(found->second.next);
+            found->second.next.reset();
+            if (!batch) {
+                t_batches.erase(found);
+                co_return;
+            }
+        }
+        std::int64_t count = 0;
+        std::int64_t ms_left = 0;
+        std::exception_ptr error;
+        try {
+            const std::vector<std::string> keys{key};
+            const std::vector<std::string> args{std::to_string(window.count()),
+                                                std::to_string(batch->hits)};
+            const redis::Reply reply = co_await redis.local().run_script(kHitScript, keys, args);
+            if (reply.type != redis::Reply::Type::array || reply.elements.size() != 2 ||
+                reply.elements[0].type != redis::Reply::Type::integer ||
+                reply.elements[1].type != redis::Reply::Type::integer) {
+                throw redis::Unavailable("unexpected reply from the rate-limit script: " +
+                                         reply.text);
+            }
+            count = reply.elements[0].integer;
+            ms_left = reply.elements[1].integer;
+        } catch (const std::exception&) {
+            error = std::current_exception();
+        }
+        const std::int64_t first = count - batch->hits + 1;
+        for (auto& waiter : batch->waiters) {
+            waiter->count = first + waiter->place;
+            waiter->ms_left = ms_left;
+            waiter->error = error;
+            waiter->done = true;
+            waiter->wake.cancel();
+        }
+    }
+}
+
+// One hit through the key's batch; {count, ms left}. Throws what the Redis call threw.
+boost::asio::awaitable<std::pair<std::int64_t, std::int64_t>> batched_hit(
+    redis::Connections& redis, const std::string& key, std::chrono::milliseconds window) {
+    const auto executor = co_await boost::asio::this_coro::executor;
+    auto waiter = std::make_shared<Waiter>(executor);
+    waiter->wake.expires_at(boost::asio::steady_timer::time_point::max());
+    KeyState& state = t_batches[key];
+    if (!state.next) state.next = std::make_shared<Batch>();
+    waiter->place = state.next->hits++;
+    state.next->waiters.push_back(waiter);
+    if (!state.in_flight) {
+        state.in_flight = true;
+        boost::asio::co_spawn(executor, drive(redis, key, window), boost::asio::detached);
+    }
+    if (!waiter->done) {
+        co_await waiter->wake.async_wait(boost::asio::as_tuple(boost::asio::use_awaitable));
+    }
+    if (waiter->error) std::rethrow_exception(waiter->error);
+    co_return std::pair{waiter->count, waiter->ms_left};
+}
 
 }  // namespace
 
@@ -59,16 +161,8 @@ boost::asio::awaitable<std::optional<Decision>> Limiters::check(const LimiterSpe
 
     std::string failure;
     try {
-        const std::vector<std::string> keys{key};
-        const std::vector<std::string> args{std::to_string(limiter.window.count())};
-        const redis::Reply reply = co_await redis_->local().run_script(kHitScript, keys, args);
-        if (reply.type == redis::Reply::Type::array && reply.elements.size() == 2 &&
-            reply.elements[0].type == redis::Reply::Type::integer &&
-            reply.elements[1].type == redis::Reply::Type::integer) {
-            co_return decide(reply.elements[0].integer, limiter.limit,
-                             reply.elements[1].integer);
-        }
-        failure = "unexpected reply from the rate-limit script: " + reply.text;
+        const auto [count, ms_left] = co_await batched_hit(*redis_, key, limiter.window);
+        co_return decide(count, limiter.limit, ms_left);
     } catch (const util::Unavailable& e) {
         failure = e.what();
     }

@@ -4,6 +4,9 @@
 // RATE_LIMIT_REDIS_FAILURE_MODE without hanging, and everything heals when Redis returns.
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <mutex>
+#include <set>
 #include <thread>
 
 #include "http_client.hpp"
@@ -99,6 +102,39 @@ TEST_P(Limiters, GlobalLimiterTripsAtItsComputedMax) {
         const auto count = redis_->cli("GET rate-limit:global:198.51.100.77");
         ASSERT_EQ(count.size(), 1u);
         EXPECT_EQ(count[0], "4");
+    }
+}
+
+TEST_P(Limiters, ConcurrentHitsAreCountedExactly) {
+    // Concurrent hits on one key are batched into one Redis call per round trip; each must still
+    // get the count it would have had alone.
+    start({{"RATE_LIMIT_RPM", "20"}});
+    std::vector<std::thread> clients;
+    std::atomic<int> allowed{0};
+    std::atomic<int> rejected{0};
+    std::mutex remaining_mutex;
+    std::set<std::string> remaining_seen;
+    for (int c = 0; c < 10; ++c) {
+        clients.emplace_back([&] {
+            for (int i = 0; i < 5; ++i) {
+                const auto r = g("/health");
+                if (r.status == 200) {
+                    ++allowed;
+                    std::lock_guard lock(remaining_mutex);
+                    remaining_seen.insert(r.header("ratelimit-remaining").value_or("?"));
+                } else if (r.status == 429) {
+                    ++rejected;
+                }
+            }
+        });
+    }
+    for (auto& t : clients) t.join();
+    EXPECT_EQ(allowed.load(), 20);
+    EXPECT_EQ(rejected.load(), 30);
+    EXPECT_EQ(remaining_seen.size(), 20u);  // 19 down to 0, each once
+    if (redis_) {
+        EXPECT_EQ(redis_->cli("GET rate-limit:global:198.51.100.77"),
+                  std::vector<std::string>{"50"});
     }
 }
 
