@@ -317,8 +317,10 @@ int serve(const portcullis::cli::ServeArgs& args) {
     chain.push_back(http::security_headers());
     chain.push_back(http::cors({config->production(), config->cors_origins}, logger));
     portcullis::ratelimit::Limiters limiters(redis.get(), config->rate_limit_redis_failure_mode);
-    chain.push_back(portcullis::ratelimit::rate_limits(
-        limiters, portcullis::ratelimit::LimiterSet::from(*config)));
+    if (config->rate_limit_enabled) {
+        chain.push_back(portcullis::ratelimit::rate_limits(
+            limiters, portcullis::ratelimit::LimiterSet::from(*config)));
+    }
     chain.push_back(http::json_body({config->request_body_limit}));
     const http::Pipeline pipeline(
         std::move(chain), [&router](http::Request& r) { return router.dispatch(r); }, logger);

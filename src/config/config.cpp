@@ -363,7 +363,8 @@ void check_combinations(Config& config, const Pending& pending, LoadResult& resu
             "METRICS_GUARD_ALLOWLIST provided but METRICS_GUARD is not set to cidr");
     }
     if (config.production() && !config.rate_limit_enabled) {
-        add(problems, "RATE_LIMIT_ENABLED", "RATE_LIMIT_ENABLED=false is not allowed in production");
+        add(problems, "RATE_LIMIT_ENABLED",
+            "RATE_LIMIT_ENABLED=false is not allowed in production");
     }
     if (!config.production()) {
         return;

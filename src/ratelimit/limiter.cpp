@@ -4,6 +4,7 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -60,7 +61,10 @@ thread_local std::unordered_map<std::string, KeyState> t_batches;
 // Sends the batches of `key` until none is waiting.
 boost::asio::awaitable<void> drive(redis::Connections& redis, std::string key,
                                    std::chrono::milliseconds window) {
+    const auto executor = co_await boost::asio::this_coro::executor;
     for (;;) {
+        // Let every request that is ready to run on this thread join the batch first.
+        co_await boost::asio::post(executor, boost::asio::use_awaitable);
         std::shared_ptr<Batch> batch;
         {
             auto found = t_batches.find(key);
@@ -131,8 +135,8 @@ LimiterSpec LimiterSpec::make(std::string prefix, double rpm, double window_seco
     spec.limit = limit_for(rpm, window_seconds);
     // At least 1 ms: Redis refuses a zero expiry, and a zero window would never count.
     const double ms = std::ceil(window_seconds * 1000.0);
-    spec.window = std::chrono::milliseconds(
-        std::isfinite(ms) && ms >= 1 ? static_cast<std::int64_t>(ms) : 1);
+    spec.window =
+        std::chrono::milliseconds(std::isfinite(ms) && ms >= 1 ? static_cast<std::int64_t>(ms) : 1);
     spec.policy = policy_header(spec.limit, window_seconds);
     return spec;
 }
@@ -155,7 +159,7 @@ Limiters::Limiters(redis::Connections* redis, config::RedisFailureMode failure_m
     : redis_(redis), failure_mode_(failure_mode) {}
 
 boost::asio::awaitable<std::optional<Decision>> Limiters::check(const LimiterSpec& limiter,
-                                                                 std::string_view client_key) {
+                                                                std::string_view client_key) {
     const std::string key = store_key(limiter.prefix, client_key);
     if (redis_ == nullptr) co_return memory_.hit(key, limiter.limit, limiter.window, Clock::now());
 

@@ -11,9 +11,8 @@ Decision MemoryStore::hit(const std::string& key, std::int64_t limit,
     Shard& shard = shards_[std::hash<std::string>{}(key) % kShards];
     std::lock_guard lock(shard.mutex);
     if (shard.windows.size() >= shard.sweep_at) {
-        std::erase_if(shard.windows, [now](const auto& entry) {
-            return now >= entry.second.resets_at;
-        });
+        std::erase_if(shard.windows,
+                      [now](const auto& entry) { return now >= entry.second.resets_at; });
         // Sweeping again only after the map doubles keeps the cost amortized O(1) per hit.
         shard.sweep_at = std::max<std::size_t>(1024, shard.windows.size() * 2);
     }

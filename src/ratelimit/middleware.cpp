@@ -54,10 +54,10 @@ const LimiterSpec* route_limiter(const LimiterSet& set, std::string_view method,
 http::Middleware rate_limits(Limiters& limiters, LimiterSet set) {
     return [&limiters, set = std::move(set)](http::Request& request,
                                              http::Next next) -> http::Awaitable<http::Response> {
-        const std::string_view ip =
-            !request.client_ip.empty()     ? std::string_view(request.client_ip)
-            : !request.remote_address.empty() ? std::string_view(request.remote_address)
-                                              : std::string_view("unknown");
+        const std::string_view ip = !request.client_ip.empty() ? std::string_view(request.client_ip)
+                                    : !request.remote_address.empty()
+                                        ? std::string_view(request.remote_address)
+                                        : std::string_view("unknown");
         const std::string key = client_key(ip);
 
         const LimiterSpec* stages[3] = {&set.global, nullptr, nullptr};

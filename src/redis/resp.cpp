@@ -28,7 +28,8 @@ Reply convert(const redisReply& r) {
         case REDIS_REPLY_ARRAY:
             reply.type = Reply::Type::array;
             reply.elements.reserve(r.elements);
-            for (std::size_t i = 0; i < r.elements; ++i) reply.elements.push_back(convert(*r.element[i]));
+            for (std::size_t i = 0; i < r.elements; ++i)
+                reply.elements.push_back(convert(*r.element[i]));
             break;
         default:
             reply.type = Reply::Type::nil;

@@ -20,8 +20,9 @@ std::optional<Settings> parse_redis_url(std::string_view url, std::string& error
     }
     const auto scheme = parsed->scheme();
     if (scheme == "rediss") {
-        error = "RATE_LIMIT_REDIS_URL: TLS (rediss://) is not supported; use redis:// over a "
-                "private network or a TLS sidecar";
+        error =
+            "RATE_LIMIT_REDIS_URL: TLS (rediss://) is not supported; use redis:// over a "
+            "private network or a TLS sidecar";
         return std::nullopt;
     }
     if (scheme != "redis") {

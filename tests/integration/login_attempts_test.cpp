@@ -26,7 +26,8 @@ protected:
             redis_ = std::make_unique<PrivateRedis>();
             env_["RATE_LIMIT_REDIS_URL"] = redis_->url();
         }
-        server_ = std::make_unique<ServerProcess>(env_, std::vector<std::string>{"serve", "--migrate"});
+        server_ =
+            std::make_unique<ServerProcess>(env_, std::vector<std::string>{"serve", "--migrate"});
         ASSERT_TRUE(server_->wait_healthy(30s)) << server_->output();
     }
 
@@ -38,17 +39,16 @@ protected:
         for (int i = 0; i < 3; ++i) EXPECT_EQ(login(email, "Wrong-Password-1!").status, 401);
         const auto locked = login(email, kPassword);
         EXPECT_EQ(locked.status, 429);
-        EXPECT_EQ(locked.body,
-                  R"({"error":{"message":"Too many login attempts. Try again later.","code":"LOGIN_LOCKED"}})");
+        EXPECT_EQ(
+            locked.body,
+            R"({"error":{"message":"Too many login attempts. Try again later.","code":"LOGIN_LOCKED"}})");
     }
     RunResult clear(std::vector<std::string> extra) {
         std::vector<std::string> args{"login-attempts", "clear"};
         args.insert(args.end(), extra.begin(), extra.end());
         return run_binary(env_, args);
     }
-    std::size_t table_rows() {
-        return db_.query("SELECT 1 FROM \"LoginAttempt\"").size();
-    }
+    std::size_t table_rows() { return db_.query("SELECT 1 FROM \"LoginAttempt\"").size(); }
 
     TestDatabase db_;
     Env env_;

@@ -202,11 +202,11 @@ TEST_P(Limiters, ClientsAreKeyedByAddressThroughTrustedProxies) {
 TEST_P(Limiters, OptionsAndCorsRejectionsAreNotCounted) {
     start({{"RATE_LIMIT_RPM", "1"}, {"CORS_ORIGINS", "https://app.example"}});
     for (int i = 0; i < 3; ++i) {
-        const auto preflight = fetch(port(), {.method = "OPTIONS",
-                                              .path = "/auth/login",
-                                              .headers = {{"Origin", "https://app.example"},
-                                                          {"X-Forwarded-For", kClient}},
-                                              .body = std::nullopt});
+        const auto preflight = fetch(
+            port(), {.method = "OPTIONS",
+                     .path = "/auth/login",
+                     .headers = {{"Origin", "https://app.example"}, {"X-Forwarded-For", kClient}},
+                     .body = std::nullopt});
         EXPECT_EQ(preflight.status, 204);
         EXPECT_FALSE(preflight.has_header("ratelimit-limit"));
         EXPECT_EQ(fetch(port(), {.path = "/health",
@@ -298,8 +298,9 @@ TEST_P(RedisOutage, RequestsAnswerPerFailureModeAndRecover) {
     }
     ServerProcess server(env);
     ASSERT_TRUE(server.wait_healthy()) << server.output();
-    ASSERT_TRUE(time_until(server.port(), "/ready", [](const HttpResponse& r) { return r.status == 200; }))
-        << server.output();
+    ASSERT_TRUE(time_until(server.port(), "/ready", [](const HttpResponse& r) {
+        return r.status == 200;
+    })) << server.output();
 
     redis.stop();
     const auto not_ready = time_until(server.port(), "/ready", [](const HttpResponse& r) {
@@ -331,7 +332,8 @@ TEST_P(RedisOutage, RequestsAnswerPerFailureModeAndRecover) {
     }));
 
     redis.start();
-    const auto ready = time_until(server.port(), "/ready", [](const HttpResponse& r) { return r.status == 200; });
+    const auto ready =
+        time_until(server.port(), "/ready", [](const HttpResponse& r) { return r.status == 200; });
     ASSERT_TRUE(ready) << server.output();
     EXPECT_LT(*ready, 2000ms);
     const auto back = get(server.port(), "/auth/nothing");

@@ -72,8 +72,10 @@ protected:
     }
     // Rows or keys that exist for the email.
     std::size_t records(const std::string& email) {
-        if (redis_server_) return redis_server_->cli("--scan --pattern 'login_attempt:" + email + ":*'").size();
-        return test_db_->query("SELECT 1 FROM \"LoginAttempt\" WHERE \"emailLowercase\" = '" + email + "'")
+        if (redis_server_)
+            return redis_server_->cli("--scan --pattern 'login_attempt:" + email + ":*'").size();
+        return test_db_
+            ->query("SELECT 1 FROM \"LoginAttempt\" WHERE \"emailLowercase\" = '" + email + "'")
             .size();
     }
 
@@ -84,8 +86,8 @@ protected:
     std::unique_ptr<test::PrivateRedis> redis_server_;
     std::shared_ptr<redis::Client> client_;
     std::unique_ptr<redis::RedisAttemptCounter> redis_;
-    const auth::TimePoint t0_ = std::chrono::time_point_cast<std::chrono::milliseconds>(
-        std::chrono::system_clock::now());
+    const auth::TimePoint t0_ =
+        std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
 };
 
 TEST_P(AttemptCounters, TheMaxthFailureLocksUntilTheLockoutEnds) {
@@ -147,9 +149,9 @@ TEST_P(AttemptCounters, ConcurrentFailuresNeverFail) {
     // 5.7), so 9 failures lock three times and end locked.
     std::vector<std::future<bool>> results;
     for (int i = 0; i < 9; ++i) {
-        results.push_back(asio::co_spawn(
-            io_, counter().record_failure("h@x.io", "9.9.9.9", std::nullopt, t0_),
-            asio::use_future));
+        results.push_back(
+            asio::co_spawn(io_, counter().record_failure("h@x.io", "9.9.9.9", std::nullopt, t0_),
+                           asio::use_future));
     }
     io_.restart();
     for (auto& r : results) {

@@ -667,3 +667,30 @@ TEST(LoadConfig, NoMessageContainsASecret) {
 
 }  // namespace
 }  // namespace portcullis::config
+
+namespace portcullis::config {
+namespace {
+
+TEST(RateLimitSettings, RedisUseTimeoutAndTheBenchmarkSwitch) {
+    const Config plain = load_ok(base_env());
+    EXPECT_FALSE(plain.redis_in_use());
+    EXPECT_TRUE(plain.rate_limit_enabled);
+    EXPECT_EQ(plain.rate_limit_redis_timeout, std::chrono::milliseconds(500));
+
+    const Config with_redis = load_ok(with(
+        {{"RATE_LIMIT_REDIS_URL", " redis://h:6379 "}, {"RATE_LIMIT_REDIS_TIMEOUT_MS", "250"}}));
+    EXPECT_TRUE(with_redis.redis_in_use());
+    EXPECT_EQ(with_redis.rate_limit_redis_url, "redis://h:6379");
+    EXPECT_EQ(with_redis.rate_limit_redis_timeout, std::chrono::milliseconds(250));
+    // Contract 6.5: NODE_ENV=test keeps the memory store even with a URL.
+    EXPECT_FALSE(
+        load_ok(with({{"APP_ENV", "test"}, {"RATE_LIMIT_REDIS_URL", "redis://h"}})).redis_in_use());
+
+    EXPECT_FALSE(load_ok(with({{"RATE_LIMIT_ENABLED", "false"}})).rate_limit_enabled);
+    Environment production = production_env();
+    production["RATE_LIMIT_ENABLED"] = "false";
+    EXPECT_NE(only_problem(production, "RATE_LIMIT_ENABLED").find("production"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace portcullis::config

@@ -35,8 +35,8 @@ TEST(RedisSettings, DefaultsAndAclUser) {
 }
 
 TEST(RedisSettings, RefusesWhatTheClientCannotUseWithoutLeakingThePassword) {
-    for (const char* url : {"rediss://:topsecret@h:6380", "http://:topsecret@h", "redis://:topsecret@h:0",
-                            "redis://:topsecret@h/notanumber"}) {
+    for (const char* url : {"rediss://:topsecret@h:6380", "http://:topsecret@h",
+                            "redis://:topsecret@h:0", "redis://:topsecret@h/notanumber"}) {
         std::string error;
         EXPECT_FALSE(parse_redis_url(url, error)) << url;
         EXPECT_FALSE(error.empty());
@@ -45,7 +45,8 @@ TEST(RedisSettings, RefusesWhatTheClientCannotUseWithoutLeakingThePassword) {
 }
 
 TEST(LoginAttemptKeys, KeyAndScanPattern) {
-    EXPECT_EQ(login_attempt_key("a@b.io", "::ffff:127.0.0.1"), "login_attempt:a@b.io:::ffff:127.0.0.1");
+    EXPECT_EQ(login_attempt_key("a@b.io", "::ffff:127.0.0.1"),
+              "login_attempt:a@b.io:::ffff:127.0.0.1");
     EXPECT_EQ(login_attempt_pattern("a*b@c.io"), "login_attempt:a\\*b@c.io:*");
 }
 
