@@ -364,6 +364,31 @@ INSTANTIATE_TEST_SUITE_P(Modes, RedisOutage,
                                            OutageCase{"closed", true}),
                          [](const auto& i) { return i.param.mode; });
 
+TEST(RedisLimiters, AFrozenRedisCostsOneDeadlineNotAHang) {
+    PrivateRedis redis;
+    ServerProcess server(limiter_env({{"RATE_LIMIT_REDIS_URL", redis.url()},
+                                      {"RATE_LIMIT_REDIS_TIMEOUT_MS", "300"},
+                                      {"RATE_LIMIT_RPM_AUTH", "3"}}));
+    ASSERT_TRUE(server.wait_healthy()) << server.output();
+    ASSERT_TRUE(
+        time_until(server.port(), "/ready", [](const HttpResponse& r) { return r.status == 200; }));
+    redis.pause();
+    for (int i = 0; i < 5; ++i) {
+        const auto [r, took] = timed_get(server.port(), "/auth/x");
+        EXPECT_LT(took, 1000ms) << "request " << i;
+        EXPECT_EQ(r.status, i < 3 ? 404 : 429) << i;  // `local` mode: this process counts
+    }
+    const auto not_ready =
+        time_until(server.port(), "/ready", [](const HttpResponse& r) { return r.status == 503; });
+    ASSERT_TRUE(not_ready);
+    EXPECT_LT(*not_ready, 2000ms);
+    redis.resume();
+    const auto ready =
+        time_until(server.port(), "/ready", [](const HttpResponse& r) { return r.status == 200; });
+    ASSERT_TRUE(ready) << server.output();
+    EXPECT_LT(*ready, 2000ms);
+}
+
 TEST(RedisLimiters, UnreachableRedisAtStartIsNotFatal) {
     PrivateRedis redis;
     redis.stop();

@@ -70,9 +70,18 @@ void PrivateRedis::start() {
 
 void PrivateRedis::stop() {
     if (pid_ <= 0) return;
+    ::kill(pid_, SIGCONT);
     ::kill(pid_, SIGKILL);
     ::waitpid(pid_, nullptr, 0);
     pid_ = -1;
+}
+
+void PrivateRedis::pause() {
+    if (pid_ > 0) ::kill(pid_, SIGSTOP);
+}
+
+void PrivateRedis::resume() {
+    if (pid_ > 0) ::kill(pid_, SIGCONT);
 }
 
 std::vector<std::string> PrivateRedis::cli(const std::string& args) const {

@@ -17,8 +17,10 @@ public:
 
     std::string url() const;  // redis://:<password>@127.0.0.1:<port>/0
     std::uint16_t port() const { return port_; }
-    void stop();   // SIGKILL: connections drop as in a crash
-    void start();  // same port, empty data set
+    void stop();    // SIGKILL: connections drop as in a crash
+    void start();   // same port, empty data set
+    void pause();   // SIGSTOP: connections stay open, nothing answers
+    void resume();  // SIGCONT
 
     // Runs redis-cli with `args` against this server; its stdout lines.
     std::vector<std::string> cli(const std::string& args) const;
