@@ -133,6 +133,12 @@ bool redis_settings(const portcullis::config::Config& config, Logger& logger,
     return true;
 }
 
+// The lockout rules of contract 5.7 as configured; the same for the server and the clear command.
+portcullis::auth::LockoutPolicy lockout_policy(const portcullis::config::Config& config) {
+    return {config.auth_login_max_attempts, std::chrono::minutes(config.auth_login_lockout_minutes),
+            std::chrono::minutes(config.auth_login_attempt_window_minutes)};
+}
+
 // `migrate deploy`: logs what it applied; false (after a fatal line) when it failed.
 bool run_migrations(const portcullis::db::ConnectionSettings& settings, Logger& logger) {
     const auto result = portcullis::db::migrate_deploy(settings);
@@ -273,9 +279,7 @@ int serve(const portcullis::cli::ServeArgs& args) {
     // logins into 503 OVERLOADED instead of unbounded latency (decisions C.3).
     const std::size_t cores = std::max(1u, std::thread::hardware_concurrency());
     portcullis::auth::CpuPool cpu_pool(cores, kHashQueuePerCore * cores);
-    const portcullis::auth::LockoutPolicy lockout{
-        config->auth_login_max_attempts, std::chrono::minutes(config->auth_login_lockout_minutes),
-        std::chrono::minutes(config->auth_login_attempt_window_minutes)};
+    const portcullis::auth::LockoutPolicy lockout = lockout_policy(*config);
     portcullis::db::PgUserStore users(database);
     portcullis::db::PgSessionStore sessions(database);
     portcullis::db::PgAttemptCounter table_attempts(database, lockout);
@@ -427,9 +431,7 @@ int clear_login_attempts(const portcullis::cli::ClearAttemptsArgs& args) {
     if (!redis_settings(*config, logger, redis_url)) return 1;
     // Records are keyed by the normalized email, as login stores them (contract 5.7).
     const std::string email = portcullis::util::to_lower(portcullis::util::trim(args.email));
-    const portcullis::auth::LockoutPolicy policy{
-        config->auth_login_max_attempts, std::chrono::minutes(config->auth_login_lockout_minutes),
-        std::chrono::minutes(config->auth_login_attempt_window_minutes)};
+    const portcullis::auth::LockoutPolicy policy = lockout_policy(*config);
 
     boost::asio::io_context io;
     portcullis::db::Database database(
