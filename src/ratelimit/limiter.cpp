@@ -1,11 +1,11 @@
 // See limiter.hpp.
 #include "ratelimit/limiter.hpp"
 
-#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/any_completion_handler.hpp>
+#include <boost/asio/async_result.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
@@ -34,13 +34,14 @@ end
 return {redis.call('INCRBY', KEYS[1], hits), ttl}
 )");
 
-// Group commit per key and I/O thread: while one script call for a key is in flight, further hits
-// on that key gather into the next batch, sent as one call when the first returns. Each hit gets
-// the count it would have had alone (the batch's first count plus its place), so the outcome is
-// that of sequential increments at a fraction of the Redis round trips.
+// Batching per key and I/O thread: the hits on one key that arrive in the same turn of the event
+// loop are sent as one script call at the end of that turn. Calls are not held back while earlier
+// ones are in flight: the connection pipelines them, and Redis runs them in order, so each hit
+// still gets the count it would have had alone (the batch's first count plus its place) at a
+// fraction of the Redis work.
 struct Waiter {
-    explicit Waiter(const boost::asio::any_io_executor& executor) : wake(executor) {}
-    boost::asio::steady_timer wake;
+    // The suspended request, resumed through its executor once the batch's reply is in.
+    std::optional<boost::asio::any_completion_handler<void()>> resume;
     std::int64_t place = 0;  // 0-based position in its batch
     std::int64_t count = 0;
     std::int64_t ms_left = 0;
@@ -51,56 +52,48 @@ struct Batch {
     std::int64_t hits = 0;
     std::vector<std::shared_ptr<Waiter>> waiters;
 };
-struct KeyState {
-    bool in_flight = false;
-    std::shared_ptr<Batch> next;
-};
-// Only the owning I/O thread touches its map, so no locks.
-thread_local std::unordered_map<std::string, KeyState> t_batches;
+// The batch of each key still open in this turn; only the owning I/O thread touches its map.
+thread_local std::unordered_map<std::string, std::shared_ptr<Batch>> t_open_batches;
 
-// Sends the batches of `key` until none is waiting.
-boost::asio::awaitable<void> drive(redis::Connections& redis, std::string key,
+// Closes the key's open batch at the end of this turn and sends it as one call.
+boost::asio::awaitable<void> flush(redis::Connections& redis, std::string key,
                                    std::chrono::milliseconds window) {
     const auto executor = co_await boost::asio::this_coro::executor;
-    for (;;) {
-        // Let every request that is ready to run on this thread join the batch first.
-        co_await boost::asio::post(executor, boost::asio::use_awaitable);
-        std::shared_ptr<Batch> batch;
-        {
-            auto found = t_batches.find(key);
-            batch = std::move(found->second.next);
-            found->second.next.reset();
-            if (!batch) {
-                t_batches.erase(found);
-                co_return;
-            }
+    co_await boost::asio::post(executor, boost::asio::use_awaitable);
+    std::shared_ptr<Batch> batch;
+    if (auto found = t_open_batches.find(key); found != t_open_batches.end()) {
+        batch = std::move(found->second);
+        t_open_batches.erase(found);
+    }
+    if (!batch) co_return;
+    std::int64_t count = 0;
+    std::int64_t ms_left = 0;
+    std::exception_ptr error;
+    try {
+        const std::vector<std::string> keys{key};
+        const std::vector<std::string> args{std::to_string(window.count()),
+                                            std::to_string(batch->hits)};
+        const redis::Reply reply = co_await redis.local().run_script(kHitScript, keys, args);
+        if (reply.type != redis::Reply::Type::array || reply.elements.size() != 2 ||
+            reply.elements[0].type != redis::Reply::Type::integer ||
+            reply.elements[1].type != redis::Reply::Type::integer) {
+            throw redis::Unavailable("unexpected reply from the rate-limit script: " + reply.text);
         }
-        std::int64_t count = 0;
-        std::int64_t ms_left = 0;
-        std::exception_ptr error;
-        try {
-            const std::vector<std::string> keys{key};
-            const std::vector<std::string> args{std::to_string(window.count()),
-                                                std::to_string(batch->hits)};
-            const redis::Reply reply = co_await redis.local().run_script(kHitScript, keys, args);
-            if (reply.type != redis::Reply::Type::array || reply.elements.size() != 2 ||
-                reply.elements[0].type != redis::Reply::Type::integer ||
-                reply.elements[1].type != redis::Reply::Type::integer) {
-                throw redis::Unavailable("unexpected reply from the rate-limit script: " +
-                                         reply.text);
-            }
-            count = reply.elements[0].integer;
-            ms_left = reply.elements[1].integer;
-        } catch (const std::exception&) {
-            error = std::current_exception();
-        }
-        const std::int64_t first = count - batch->hits + 1;
-        for (auto& waiter : batch->waiters) {
-            waiter->count = first + waiter->place;
-            waiter->ms_left = ms_left;
-            waiter->error = error;
-            waiter->done = true;
-            waiter->wake.cancel();
+        count = reply.elements[0].integer;
+        ms_left = reply.elements[1].integer;
+    } catch (const std::exception&) {
+        error = std::current_exception();
+    }
+    const std::int64_t first = count - batch->hits + 1;
+    for (auto& waiter : batch->waiters) {
+        waiter->count = first + waiter->place;
+        waiter->ms_left = ms_left;
+        waiter->error = error;
+        waiter->done = true;
+        if (waiter->resume) {
+            auto resume = std::move(*waiter->resume);
+            waiter->resume.reset();
+            boost::asio::post(executor, std::move(resume));
         }
     }
 }
@@ -109,18 +102,20 @@ boost::asio::awaitable<void> drive(redis::Connections& redis, std::string key,
 boost::asio::awaitable<std::pair<std::int64_t, std::int64_t>> batched_hit(
     redis::Connections& redis, const std::string& key, std::chrono::milliseconds window) {
     const auto executor = co_await boost::asio::this_coro::executor;
-    auto waiter = std::make_shared<Waiter>(executor);
-    waiter->wake.expires_at(boost::asio::steady_timer::time_point::max());
-    KeyState& state = t_batches[key];
-    if (!state.next) state.next = std::make_shared<Batch>();
-    waiter->place = state.next->hits++;
-    state.next->waiters.push_back(waiter);
-    if (!state.in_flight) {
-        state.in_flight = true;
-        boost::asio::co_spawn(executor, drive(redis, key, window), boost::asio::detached);
+    auto waiter = std::make_shared<Waiter>();
+    auto& open = t_open_batches[key];
+    const bool first_of_turn = !open;
+    if (first_of_turn) open = std::make_shared<Batch>();
+    waiter->place = open->hits++;
+    open->waiters.push_back(waiter);
+    if (first_of_turn) {
+        boost::asio::co_spawn(executor, flush(redis, key, window), boost::asio::detached);
     }
     if (!waiter->done) {
-        co_await waiter->wake.async_wait(boost::asio::as_tuple(boost::asio::use_awaitable));
+        Waiter* const target = waiter.get();
+        co_await boost::asio::async_initiate<decltype(boost::asio::use_awaitable), void()>(
+            [target](auto handler) { target->resume.emplace(std::move(handler)); },
+            boost::asio::use_awaitable);
     }
     if (waiter->error) std::rethrow_exception(waiter->error);
     co_return std::pair{waiter->count, waiter->ms_left};
