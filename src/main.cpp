@@ -262,9 +262,13 @@ int serve(const portcullis::cli::ServeArgs& args) {
             if (up) {
                 logger.log(Level::info, "Rate limit store connected", LogFields().str("url", url));
             } else {
-                logger.log(
-                    Level::warn, "Rate limit store unavailable",
-                    LogFields().str("url", url).str("reason", reason).str("failureMode", mode));
+                // The reference's startup error text, with the password masked (decisions B.3).
+                logger.log(Level::warn, "Rate limit store unavailable",
+                           LogFields()
+                               .str("url", url)
+                               .str("failureMode", mode)
+                               .error("Error", "Unable to connect to rate limit store at " + url +
+                                                   ". Reason: " + reason));
             }
         });
         readiness.push_back(

@@ -402,6 +402,9 @@ TEST(RedisLimiters, UnreachableRedisAtStartIsNotFatal) {
     EXPECT_LT(*ready, 2000ms);
     EXPECT_EQ(server.output().find("private-redis-password"), std::string::npos)
         << "the Redis password leaked into the log";
+    EXPECT_NE(server.output().find("Unable to connect to rate limit store at redis://:***@"),
+              std::string::npos)
+        << server.output();
 }
 
 TEST(RedisLimiters, UnusableRedisUrlIsAConfigurationError) {
