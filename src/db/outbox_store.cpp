@@ -104,18 +104,16 @@ Task<std::vector<OutboxRow>> PgOutbox::claim(auth::TimePoint now, auth::TimePoin
     co_return rows;
 }
 
-Task<std::optional<ResolvedRequest>> PgOutbox::resolve(const OutboxRow& row,
-                                                       auth::TimePoint now) {
+Task<std::optional<ResolvedRequest>> PgOutbox::resolve(const OutboxRow& row, auth::TimePoint now) {
     const bool verification = row.kind == "verification";
     const Statement& statement = verification ? kResolveVerification : kResolveReset;
     const std::string stamp = to_sql_timestamp(now);
     const std::string expires = to_sql_timestamp(now + std::chrono::minutes(ttl_minutes(row.kind)));
     for (int attempt = 1;; ++attempt) {
         const std::string token = auth::new_one_time_token();
-        const std::vector<Param> params{row.id,          std::to_string(row.attempts),
-                                        row.email,       stamp,
-                                        util::uuid_v4(), auth::sha256_hex(token),
-                                        expires,         token};
+        const std::vector<Param> params{
+            row.id,          std::to_string(row.attempts), row.email, stamp,
+            util::uuid_v4(), auth::sha256_hex(token),      expires,   token};
         try {
             const Result r = co_await database_.local().execute(statement, params);
             if (r.rows() == 0) co_return std::nullopt;

@@ -18,8 +18,8 @@ namespace portcullis::db {
 
 struct OutboxRow {
     std::string id;
-    std::string kind;   // "verification" or "password-reset"
-    std::string email;  // recipient, or the requested address while no token exists
+    std::string kind;                  // "verification" or "password-reset"
+    std::string email;                 // recipient, or the requested address while no token exists
     std::optional<std::string> token;  // raw token; absent for a queued request
     int attempts = 0;                  // this claim's attempt number (1-based)
 };

@@ -96,11 +96,9 @@ Task<std::optional<auth::User>> PgOneTimeTokenStore::create_unverified_user(
         to_sql_timestamp(now + std::chrono::minutes(verification_ttl_minutes_));
     for (int attempt = 1;; ++attempt) {
         const std::string token = auth::new_one_time_token();
-        const std::vector<Param> params{text(id),          text(normalized_email),
-                                        text(password_hash), stamp,
-                                        util::uuid_v4(),   auth::sha256_hex(token),
-                                        expires,           util::uuid_v4(),
-                                        token};
+        const std::vector<Param> params{text(id), text(normalized_email), text(password_hash),
+                                        stamp,    util::uuid_v4(),        auth::sha256_hex(token),
+                                        expires,  util::uuid_v4(),        token};
         try {
             const Result r = co_await database_.local().execute(kCreateUnverified, params);
             if (r.rows() == 0) co_return std::nullopt;

@@ -12,9 +12,10 @@ public:
     PgOneTimeTokenStore(const Database& database, int verification_ttl_minutes)
         : database_(database), verification_ttl_minutes_(verification_ttl_minutes) {}
 
-    auth::Task<std::optional<auth::User>> create_unverified_user(
-        std::string_view id, std::string_view normalized_email, std::string_view password_hash,
-        auth::TimePoint now) override;
+    auth::Task<std::optional<auth::User>> create_unverified_user(std::string_view id,
+                                                                 std::string_view normalized_email,
+                                                                 std::string_view password_hash,
+                                                                 auth::TimePoint now) override;
     auth::Task<void> request_email(auth::EmailRequest kind, std::string_view email,
                                    auth::TimePoint now) override;
     auth::Task<auth::TokenCheck> verify_email(std::string_view token_hash,

@@ -91,7 +91,8 @@ Sender parse_sender(std::string_view smtp_from) {
     if (name.size() >= 2 && name.front() == '"' && name.back() == '"') {
         name = name.substr(1, name.size() - 2);
     }
-    return Sender{std::string(name), std::string(trimmed.substr(open + 1, trimmed.size() - open - 2))};
+    return Sender{std::string(name),
+                  std::string(trimmed.substr(open + 1, trimmed.size() - open - 2))};
 }
 
 std::string quoted_printable(std::string_view text) {
@@ -99,7 +100,8 @@ std::string quoted_printable(std::string_view text) {
     std::size_t start = 0;
     for (;;) {
         const auto end = text.find('\n', start);
-        std::string_view line = text.substr(start, end == std::string_view::npos ? text.npos : end - start);
+        std::string_view line =
+            text.substr(start, end == std::string_view::npos ? text.npos : end - start);
         if (line.ends_with('\r')) line.remove_suffix(1);
         qp_line(line, out);
         if (end == std::string_view::npos) break;
@@ -126,7 +128,8 @@ std::string header_phrase(std::string_view display_name) {
     while (i < display_name.size()) {
         std::size_t end = i;
         while (end < display_name.size()) {
-            const std::size_t next = end + utf8_length(static_cast<unsigned char>(display_name[end]));
+            const std::size_t next =
+                end + utf8_length(static_cast<unsigned char>(display_name[end]));
             if (next - i > kWordBytes) break;
             end = std::min(next, display_name.size());
         }
@@ -154,9 +157,8 @@ std::string build_message(const MessageParts& parts) {
     } else {
         from = header_phrase(parts.from.display_name) + " <" + parts.from.address + ">";
     }
-    const std::string subject = is_ascii_printable(parts.subject)
-                                    ? parts.subject
-                                    : header_phrase(parts.subject);
+    const std::string subject =
+        is_ascii_printable(parts.subject) ? parts.subject : header_phrase(parts.subject);
     std::string out;
     out += "From: " + from + "\r\n";
     out += "To: " + parts.to + "\r\n";
@@ -183,8 +185,9 @@ std::string build_message(const MessageParts& parts) {
 
 std::string new_message_id(std::string_view sender_address) {
     const auto at = sender_address.rfind('@');
-    const std::string_view domain =
-        at == std::string_view::npos ? std::string_view("portcullis.local") : sender_address.substr(at + 1);
+    const std::string_view domain = at == std::string_view::npos
+                                        ? std::string_view("portcullis.local")
+                                        : sender_address.substr(at + 1);
     return util::uuid_v4() + "@" + std::string(domain);
 }
 

@@ -32,8 +32,8 @@ struct MessageParts {
     Sender from;
     std::string to;
     std::string subject;
-    std::string text;  // UTF-8, `\n` line breaks
-    std::string html;  // UTF-8, `\n` line breaks
+    std::string text;        // UTF-8, `\n` line breaks
+    std::string html;        // UTF-8, `\n` line breaks
     std::string message_id;  // without angle brackets
     std::string boundary;
     std::chrono::system_clock::time_point date;

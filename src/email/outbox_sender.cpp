@@ -93,8 +93,7 @@ boost::asio::awaitable<void> OutboxSender::run() {
         }
         // One line per outage, not one per poll.
         if (!error.empty() && !poll_failing_) {
-            logger_.log(Level::warn, "Email outbox poll failed",
-                        LogFields().error("Error", error));
+            logger_.log(Level::warn, "Email outbox poll failed", LogFields().error("Error", error));
         }
         poll_failing_ = !error.empty();
         if (stopping_) break;
@@ -190,8 +189,7 @@ boost::asio::awaitable<void> OutboxSender::process(const db::OutboxRow& row) {
 
     if (result.ok) {
         co_await outbox_.mark_sent(row, now());
-        logger_.log(Level::info,
-                    std::string(label(kind)) + " email sent via SMTP",
+        logger_.log(Level::info, std::string(label(kind)) + " email sent via SMTP",
                     LogFields()
                         .str("emailType", to_string(kind))
                         .str("recipient", recipient)
@@ -242,10 +240,10 @@ void OutboxSender::log_console(std::string_view kind_text, std::string_view reci
         std::string(kind == EmailKind::verification ? "https://yourapp.com/verify-email?token="
                                                     : "https://yourapp.com/reset-password?token=") +
         std::string(token);
-    logger_.log(Level::info,
-                kind == EmailKind::verification ? "Verification token ready"
-                                                : "Password reset token ready",
-                LogFields().str("exampleLink", link));
+    logger_.log(
+        Level::info,
+        kind == EmailKind::verification ? "Verification token ready" : "Password reset token ready",
+        LogFields().str("exampleLink", link));
 }
 
 }  // namespace portcullis::email

@@ -21,9 +21,9 @@ RenderedEmail render(EmailKind kind, std::string_view token, int ttl_minutes) {
     const std::string code(token);
     const bool verify = kind == EmailKind::verification;
     const std::string heading = verify ? "Verify Your Email" : "Password Reset";
-    const std::string instruction =
-        verify ? "Please verify your email address using the code below:"
-               : "Use the reset code below to set a new password:";
+    const std::string instruction = verify
+                                        ? "Please verify your email address using the code below:"
+                                        : "Use the reset code below to set a new password:";
     const std::string ignore =
         verify ? "If you did not create an account, you can ignore this email."
                : "If you did not request a password reset, you can ignore this email; your "
@@ -35,12 +35,22 @@ RenderedEmail render(EmailKind kind, std::string_view token, int ttl_minutes) {
                "\n\nThis code expires in " + expiry + ".\n\n" + ignore + "\n";
     out.html =
         "<!DOCTYPE html>\n<html>\n<body style=\"font-family: sans-serif; color: #222;\">\n"
-        "<h1>" + heading + "</h1>\n"
+        "<h1>" +
+        heading +
+        "</h1>\n"
         "<p>Hello,</p>\n"
-        "<p>" + instruction + "</p>\n"
-        "<p style=\"font-family: monospace; font-size: 16px;\">\n" + code + "\n</p>\n"
-        "<p>This code expires in " + expiry + ".</p>\n"
-        "<p>" + ignore + "</p>\n"
+        "<p>" +
+        instruction +
+        "</p>\n"
+        "<p style=\"font-family: monospace; font-size: 16px;\">\n" +
+        code +
+        "\n</p>\n"
+        "<p>This code expires in " +
+        expiry +
+        ".</p>\n"
+        "<p>" +
+        ignore +
+        "</p>\n"
         "<hr>\n<p style=\"font-size: 12px; color: #777;\">This is an automated email; please do "
         "not reply.</p>\n</body>\n</html>\n";
     return out;
