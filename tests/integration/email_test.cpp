@@ -121,11 +121,11 @@ std::string header_value(const std::string& block, const std::string& name) {
 Mail parse_mail(const std::string& raw) {
     Mail mail;
     mail.raw = raw;
-    const auto header_end = raw.find("\n\n") != std::string::npos &&
-                                    (raw.find("\r\n\r\n") == std::string::npos ||
-                                     raw.find("\n\n") < raw.find("\r\n\r\n"))
-                                ? raw.find("\n\n")
-                                : raw.find("\r\n\r\n");
+    const auto header_end =
+        raw.find("\n\n") != std::string::npos && (raw.find("\r\n\r\n") == std::string::npos ||
+                                                  raw.find("\n\n") < raw.find("\r\n\r\n"))
+            ? raw.find("\n\n")
+            : raw.find("\r\n\r\n");
     const std::string head = raw.substr(0, header_end);
     for (const char* name : {"from", "to", "subject", "date", "message-id", "mime-version",
                              "content-type", "x-rcptto", "x-mailfrom"}) {
@@ -141,11 +141,11 @@ Mail parse_mail(const std::string& raw) {
         const std::size_t next = raw.find(boundary, start);
         if (next == std::string::npos) break;
         const std::string part = raw.substr(start, next - start);
-        const auto split = part.find("\n\n") != std::string::npos &&
-                                   (part.find("\r\n\r\n") == std::string::npos ||
-                                    part.find("\n\n") < part.find("\r\n\r\n"))
-                               ? part.find("\n\n") + 2
-                               : part.find("\r\n\r\n") + 4;
+        const auto split =
+            part.find("\n\n") != std::string::npos && (part.find("\r\n\r\n") == std::string::npos ||
+                                                       part.find("\n\n") < part.find("\r\n\r\n"))
+                ? part.find("\n\n") + 2
+                : part.find("\r\n\r\n") + 4;
         const std::string part_head = part.substr(0, split);
         std::string body = part.substr(split);
         if (lower(header_value(part_head, "content-transfer-encoding")) == "quoted-printable") {
@@ -259,11 +259,12 @@ std::string str(const boost::json::object& o, const char* key) {
 }
 
 // Every 43-character base64url run in `text` whose SHA-256 is one of `hashes`.
-std::vector<std::string> leaked_tokens(const std::string& text, const std::set<std::string>& hashes) {
+std::vector<std::string> leaked_tokens(const std::string& text,
+                                       const std::set<std::string>& hashes) {
     std::vector<std::string> leaked;
     const std::regex run("[A-Za-z0-9_-]{43,}");
-    for (auto it = std::sregex_iterator(text.begin(), text.end(), run); it != std::sregex_iterator();
-         ++it) {
+    for (auto it = std::sregex_iterator(text.begin(), text.end(), run);
+         it != std::sregex_iterator(); ++it) {
         const std::string s = it->str();
         for (std::size_t i = 0; i + 43 <= s.size(); ++i) {
             if (hashes.count(sha256_hex(s.substr(i, 43))) > 0) leaked.push_back(s.substr(i, 43));
@@ -285,8 +286,7 @@ protected:
         return dir != nullptr ? dir : "";
     }
     static bool shared_sink_configured() {
-        return std::getenv("PORTCULLIS_TEST_SMTP_PORT") != nullptr &&
-               !shared_maildir().empty();
+        return std::getenv("PORTCULLIS_TEST_SMTP_PORT") != nullptr && !shared_maildir().empty();
     }
 
     Env env_for(const std::string& smtp_port, Env overrides = {}) const {
@@ -340,8 +340,9 @@ protected:
     }
     void expect_validation(const HttpResponse& r) {
         EXPECT_EQ(r.status, 400) << r.body;
-        EXPECT_THAT(r.body, ::testing::StartsWith(
-                                R"({"error":{"message":"Invalid request payload","code":"VALIDATION")"));
+        EXPECT_THAT(r.body,
+                    ::testing::StartsWith(
+                        R"({"error":{"message":"Invalid request payload","code":"VALIDATION")"));
     }
     // Waits until the outbox has no pending row (every request resolved, sent or skipped).
     void wait_outbox_settled(std::chrono::milliseconds timeout = 15s) {
@@ -386,7 +387,8 @@ TEST_F(EmailFlows, VerificationEmailCarriesTheTokenAndVerifiesOnce) {
     ASSERT_EQ(mails.size(), 1u);
     const Mail& mail = mails[0];
     EXPECT_EQ(mail.headers.at("subject"), "Verify your email address");
-    EXPECT_EQ(mail.headers.at("from"), "=?UTF-8?B?UMO2cnRjdWxsaXMgVMOrYW0=?= <no-reply@example.com>");
+    EXPECT_EQ(mail.headers.at("from"),
+              "=?UTF-8?B?UMO2cnRjdWxsaXMgVMOrYW0=?= <no-reply@example.com>");
     EXPECT_EQ(mail.headers.at("x-mailfrom"), "no-reply@example.com") << "bare envelope sender";
     EXPECT_EQ(mail.headers.at("to"), email);
     EXPECT_THAT(mail.headers.at("message-id"), ::testing::MatchesRegex("<.+@example\\.com>"));
@@ -443,8 +445,7 @@ TEST_F(EmailFlows, ExpiredVerificationTokenIsRejectedThenUsed) {
                  "Verification token expired", "EMAIL_VERIFICATION_EXPIRED");
     expect_error(post(server, "/auth/verify-email", R"({"token":")" + token + R"("})"), 400,
                  "Invalid verification token", "EMAIL_VERIFICATION_INVALID");
-    EXPECT_EQ(db_->query_scalar(R"(SELECT ("emailVerifiedAt" IS NULL)::text FROM "User")"),
-              "true");
+    EXPECT_EQ(db_->query_scalar(R"(SELECT ("emailVerifiedAt" IS NULL)::text FROM "User")"), "true");
 }
 
 TEST_F(EmailFlows, ResendVerificationSendsAFreshTokenOnlyToUnverifiedAccounts) {
@@ -466,8 +467,8 @@ TEST_F(EmailFlows, ResendVerificationSendsAFreshTokenOnlyToUnverifiedAccounts) {
     ASSERT_NE(a, b);
     // Which file is older is not known from the Maildir: the newest token is the one stored
     // unused; the other was voided when it was made (contract 5.6).
-    const auto unused = db_->query_scalar(
-        R"(SELECT "tokenHash" FROM "VerificationToken" WHERE "usedAt" IS NULL)");
+    const auto unused =
+        db_->query_scalar(R"(SELECT "tokenHash" FROM "VerificationToken" WHERE "usedAt" IS NULL)");
     const std::string fresh = unused == sha256_hex(a) ? a : b;
     const std::string voided = fresh == a ? b : a;
     expect_error(post(server, "/auth/verify-email", R"({"token":")" + voided + R"("})"), 400,
@@ -478,9 +479,8 @@ TEST_F(EmailFlows, ResendVerificationSendsAFreshTokenOnlyToUnverifiedAccounts) {
     const std::string unknown = unique_email("resend-unknown");
     EXPECT_EQ(post(server, "/auth/resend-verification", R"({"email":")" + email + R"("})").status,
               202);
-    EXPECT_EQ(
-        post(server, "/auth/resend-verification", R"({"email":")" + unknown + R"("})").status,
-        202);
+    EXPECT_EQ(post(server, "/auth/resend-verification", R"({"email":")" + unknown + R"("})").status,
+              202);
     expect_validation(post(server, "/auth/resend-verification", R"({"email":"nope"})"));
     wait_outbox_settled();
     EXPECT_EQ(db_->query_scalar(R"(SELECT count(*) FROM "EmailOutbox" WHERE status = 'skipped')"),
@@ -496,8 +496,7 @@ TEST_F(EmailFlows, PasswordResetReplacesThePasswordRevokesSessionsAndClearsTheLo
     const std::string email = unique_email("reset");
     const auto reg = register_user(server, email);
     ASSERT_EQ(reg.status, 201) << reg.body;
-    const std::string refresh_token =
-        str(boost::json::parse(reg.body).as_object(), "refreshToken");
+    const std::string refresh_token = str(boost::json::parse(reg.body).as_object(), "refreshToken");
     for (int i = 0; i < 3; ++i) login(server, email, "wrong-password");
     expect_error(login(server, email), 429, "Too many login attempts. Try again later.",
                  "LOGIN_LOCKED");
@@ -506,7 +505,8 @@ TEST_F(EmailFlows, PasswordResetReplacesThePasswordRevokesSessionsAndClearsTheLo
     std::string shouted = email;
     std::transform(shouted.begin(), shouted.end(), shouted.begin(),
                    [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
-    const auto r = post(server, "/auth/request-password-reset", R"({"email":")" + shouted + R"("})");
+    const auto r =
+        post(server, "/auth/request-password-reset", R"({"email":")" + shouted + R"("})");
     EXPECT_EQ(r.status, 202);
     EXPECT_EQ(r.body, R"({"status":"ok"})");
     const auto mails = wait_for_mails(shared_maildir(), email, 1);
@@ -520,7 +520,7 @@ TEST_F(EmailFlows, PasswordResetReplacesThePasswordRevokesSessionsAndClearsTheLo
 
     // A weak password is refused before the token is looked at: the token stays usable.
     expect_validation(post(server, "/auth/reset-password",
-                      R"({"token":")" + token + R"(","password":"weakpassword"})"));
+                           R"({"token":")" + token + R"(","password":"weakpassword"})"));
     EXPECT_EQ(post(server, "/auth/reset-password",
                    R"({"token":")" + token + R"(","password":")" + kNewPassword + R"("})")
                   .status,
@@ -545,17 +545,19 @@ TEST_F(EmailFlows, NewResetTokenVoidsTheOlderOneAndExpiredTokensAreRefused) {
     auto& server = start();
     const std::string email = unique_email("reset2");
     ASSERT_EQ(register_user(server, email).status, 201);
-    ASSERT_EQ(post(server, "/auth/request-password-reset", R"({"email":")" + email + R"("})").status,
-              202);
+    ASSERT_EQ(
+        post(server, "/auth/request-password-reset", R"({"email":")" + email + R"("})").status,
+        202);
     ASSERT_EQ(wait_for_mails(shared_maildir(), email, 1).size(), 1u);
-    ASSERT_EQ(post(server, "/auth/request-password-reset", R"({"email":")" + email + R"("})").status,
-              202);
+    ASSERT_EQ(
+        post(server, "/auth/request-password-reset", R"({"email":")" + email + R"("})").status,
+        202);
     const auto mails = wait_for_mails(shared_maildir(), email, 2);
     ASSERT_EQ(mails.size(), 2u);
     const std::string a = token_in(mails[0].text);
     const std::string b = token_in(mails[1].text);
-    const auto unused = db_->query_scalar(
-        R"(SELECT "tokenHash" FROM "PasswordResetToken" WHERE "usedAt" IS NULL)");
+    const auto unused =
+        db_->query_scalar(R"(SELECT "tokenHash" FROM "PasswordResetToken" WHERE "usedAt" IS NULL)");
     const std::string fresh = unused == sha256_hex(a) ? a : b;
     const std::string voided = fresh == a ? b : a;
     ASSERT_EQ(unused, sha256_hex(fresh));
@@ -594,8 +596,9 @@ TEST_F(EmailFlows, UnknownEmailGets202AndNoEmail) {
 TEST_F(EmailFlows, SmtpOutageDeliversEveryEmailExactlyOnceAfterwards) {
     SmtpSink sink;
     sink.start();
-    auto& server = start_with(env_for(std::to_string(sink.port()),
-                                      {{"AUTH_EMAIL_VERIFICATION_REQUIRED", "true"}}));
+    auto& server = start_with(env_for(
+        std::to_string(sink.port()),
+        {{"AUTH_EMAIL_VERIFICATION_REQUIRED", "true"}, {"EMAIL_OUTBOX_MAX_ATTEMPTS", "100"}}));
     sink.stop();
     const std::string first = unique_email("outage-a");
     const std::string second = unique_email("outage-b");
@@ -622,8 +625,39 @@ TEST_F(EmailFlows, SmtpOutageDeliversEveryEmailExactlyOnceAfterwards) {
                                    AND token IS NULL AND attempts > 1)"),
               "2");
     const auto metrics = get(server.port(), "/metrics");
-    EXPECT_THAT(metrics.body, ::testing::ContainsRegex("portcullis_outbox_send_failures_total [1-9]"));
+    EXPECT_THAT(metrics.body,
+                ::testing::ContainsRegex("portcullis_outbox_send_failures_total [1-9]"));
     EXPECT_THAT(metrics.body, HasSubstr("portcullis_outbox_sent_total 2\n"));
+}
+
+// Decisions C.2: after the last attempt a row is dead: logged as an error, its token cleared.
+TEST_F(EmailFlows, UndeliverableEmailIsMarkedDeadAfterTheLastAttempt) {
+    auto& server = start_with(
+        env_for(std::to_string(free_port()), {{"AUTH_EMAIL_VERIFICATION_REQUIRED", "true"},
+                                              {"EMAIL_OUTBOX_MAX_ATTEMPTS", "3"},
+                                              {"EMAIL_OUTBOX_RETRY_BASE_MS", "100"},
+                                              {"EMAIL_OUTBOX_RETRY_MAX_MS", "150"}}));
+    const std::string email = unique_email("dead");
+    ASSERT_EQ(register_user(server, email).status, 201);
+    const auto failed = server.wait_for_line(
+        [](const boost::json::value& v) {
+            return json_string_at(v, {"msg"}) == "Failed to send verification email";
+        },
+        10s);
+    ASSERT_TRUE(failed.has_value()) << server.output();
+    EXPECT_EQ(failed->at("level"), "error");
+    EXPECT_EQ(json_string_at(*failed, {"recipient"}), email);
+    const auto lines = server.json_lines();
+    const auto retries = std::count_if(lines.begin(), lines.end(), [](const boost::json::value& v) {
+        return json_string_at(v, {"msg"}) == "Email send failed, retrying";
+    });
+    EXPECT_EQ(retries, 2);
+    wait_outbox_settled();
+    EXPECT_EQ(db_->query_scalar(
+                  R"(SELECT status || ':' || (token IS NULL)::text || ':' || attempts::text
+                     FROM "EmailOutbox")"),
+              "dead:true:3");
+    EXPECT_THAT(get(server.port(), "/metrics").body, HasSubstr("portcullis_outbox_dead_total 1\n"));
 }
 
 // Decisions C.2: replicas share the outbox; FOR UPDATE SKIP LOCKED and the lease keep each email
@@ -631,9 +665,9 @@ TEST_F(EmailFlows, SmtpOutageDeliversEveryEmailExactlyOnceAfterwards) {
 TEST_F(EmailFlows, TwoServersSharingTheDatabaseSendEachEmailOnce) {
     SmtpSink sink;
     sink.start();
-    const Env env = env_for(std::to_string(sink.port()),
-                            {{"AUTH_EMAIL_VERIFICATION_REQUIRED", "true"},
-                             {"EMAIL_OUTBOX_POLL_INTERVAL_MS", "20"}});
+    const Env env = env_for(
+        std::to_string(sink.port()),
+        {{"AUTH_EMAIL_VERIFICATION_REQUIRED", "true"}, {"EMAIL_OUTBOX_POLL_INTERVAL_MS", "20"}});
     auto& a = start_with(env);
     auto& b = start_with(env);
     std::vector<std::string> emails;
@@ -677,9 +711,9 @@ TEST_F(EmailFlows, ProductionLogsNeverContainATokenWithOrWithoutSmtp) {
     auto& smtp_server = start(with_smtp);
     const std::string email = unique_email("prod");
     ASSERT_EQ(register_user(smtp_server, email).status, 201);
-    ASSERT_EQ(post(smtp_server, "/auth/request-password-reset", R"({"email":")" + email + R"("})")
-                  .status,
-              202);
+    ASSERT_EQ(
+        post(smtp_server, "/auth/request-password-reset", R"({"email":")" + email + R"("})").status,
+        202);
     const auto mails = wait_for_mails(shared_maildir(), email, 2);
     ASSERT_EQ(mails.size(), 2u);
     wait_outbox_settled();
@@ -692,10 +726,10 @@ TEST_F(EmailFlows, ProductionLogsNeverContainATokenWithOrWithoutSmtp) {
     auto env = env_for("0", production);
     for (const char* name : {"SMTP_HOST", "SMTP_PORT", "SMTP_FROM"}) env.erase(name);
     auto& console_server = start_with(env);
-    ASSERT_EQ(post(console_server, "/auth/request-password-reset",
-                   R"({"email":")" + email + R"("})")
-                  .status,
-              202);
+    ASSERT_EQ(
+        post(console_server, "/auth/request-password-reset", R"({"email":")" + email + R"("})")
+            .status,
+        202);
     const auto redacted = console_server.wait_for_line(
         [](const boost::json::value& v) {
             return json_string_at(v, {"msg"}) ==
@@ -730,8 +764,9 @@ TEST_F(EmailFlows, ConsoleFallbackOutsideProductionLogsTheLink) {
     auto& server = start_with(env);
     const std::string email = unique_email("console");
     ASSERT_EQ(register_user(server, email).status, 201);
-    ASSERT_EQ(post(server, "/auth/request-password-reset", R"({"email":")" + email + R"("})").status,
-              202);
+    ASSERT_EQ(
+        post(server, "/auth/request-password-reset", R"({"email":")" + email + R"("})").status,
+        202);
     const auto ready = server.wait_for_line(
         [](const boost::json::value& v) {
             return json_string_at(v, {"msg"}) == "Password reset token ready";
