@@ -78,10 +78,12 @@ constexpr Statement kPending{"outbox_pending",
 constexpr Statement kPurge{"outbox_purge", R"(DELETE FROM "EmailOutbox"
        WHERE status <> 'pending' AND "updatedAt" < $1::timestamp(3))"};
 
+// `error` is a reference to a named value: a temporary with a destructor must not live across the
+// caller's co_await (GCC 12 coroutine bugs).
 Task<void> mark_done(const Database& database, const OutboxRow& row, std::string_view status,
-                     std::optional<std::string> error, auth::TimePoint now) {
+                     const Param& error, auth::TimePoint now) {
     const std::vector<Param> params{row.id, std::to_string(row.attempts), std::string(status),
-                                    std::move(error), to_sql_timestamp(now)};
+                                    error, to_sql_timestamp(now)};
     co_await database.local().execute(kMarkDone, params);
 }
 }  // namespace
@@ -126,15 +128,18 @@ Task<std::optional<ResolvedRequest>> PgOutbox::resolve(const OutboxRow& row, aut
 }
 
 Task<void> PgOutbox::mark_sent(const OutboxRow& row, auth::TimePoint now) {
-    co_await mark_done(database_, row, "sent", std::nullopt, now);
+    const Param no_error;
+    co_await mark_done(database_, row, "sent", no_error, now);
 }
 
 Task<void> PgOutbox::mark_skipped(const OutboxRow& row, auth::TimePoint now) {
-    co_await mark_done(database_, row, "skipped", std::nullopt, now);
+    const Param no_error;
+    co_await mark_done(database_, row, "skipped", no_error, now);
 }
 
 Task<void> PgOutbox::mark_dead(const OutboxRow& row, std::string_view error, auth::TimePoint now) {
-    co_await mark_done(database_, row, "dead", std::string(error), now);
+    const Param last_error{std::string(error)};
+    co_await mark_done(database_, row, "dead", last_error, now);
 }
 
 Task<void> PgOutbox::mark_retry(const OutboxRow& row, std::string_view error,

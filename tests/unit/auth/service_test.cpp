@@ -241,7 +241,6 @@ TEST_F(AuthServiceTest, OnlyOwnersAndAdminsSeeUsersWhetherOrNotTheyExist) {
     EXPECT_TRUE(view.owner);
 }
 
-
 // The one-time-token flows (contract 5.6, decisions B.7, B.10, C.1) against a recording store.
 struct FakeTokens final : OneTimeTokenStore {
     std::vector<std::pair<EmailRequest, std::string>> requests;
@@ -337,8 +336,11 @@ TEST(AuthTokenFlows, RegistrationRequiringVerificationGoesThroughTheTokenStore) 
     FakeStores stores;
     FakeTokens tokens;
     CpuPool cpu(1, 8);
-    AuthService service(AuthSettings{.verification_required = true, .argon2 = {8192, 1}}, stores,
-                        stores, stores, cpu, "access-secret-0123456789abcdef-0123456789",
+    AuthSettings settings;
+    settings.verification_required = true;
+    settings.argon2 = {8192, 1};
+    AuthService service(settings, stores, stores, stores, cpu,
+                        "access-secret-0123456789abcdef-0123456789",
                         "refresh-secret-0123456789abcdef-012345", &fixed_now);
     service.set_one_time_tokens(&tokens);
     const auto outcome = run(service.register_user("New@Example.com", "Str0ng!Passw0rd"));
