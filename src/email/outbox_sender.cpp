@@ -3,6 +3,7 @@
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
 #include "email/templates.hpp"
@@ -60,7 +61,6 @@ std::chrono::milliseconds OutboxSender::lease() const {
 void OutboxSender::attach(boost::asio::io_context& io) {
     if (attached_.exchange(true)) return;
     io_ = &io;
-    timer_ = std::make_unique<boost::asio::steady_timer>(io);
     {
         const std::lock_guard lock(mutex_);
         running_ = true;
@@ -77,12 +77,16 @@ void OutboxSender::finished() {
 void OutboxSender::stop(std::chrono::milliseconds timeout) {
     stopping_ = true;
     if (io_ == nullptr) return;
-    boost::asio::post(*io_, [this] { timer_->cancel(); });
+    boost::asio::post(*io_, [this] {
+        if (timer_ != nullptr) timer_->cancel();
+    });
     std::unique_lock lock(mutex_);
     done_cv_.wait_for(lock, timeout, [this] { return !running_; });
 }
 
 boost::asio::awaitable<void> OutboxSender::run() {
+    boost::asio::steady_timer timer(co_await boost::asio::this_coro::executor);
+    timer_ = &timer;
     while (!stopping_) {
         std::size_t claimed = 0;
         std::string error;
@@ -98,13 +102,14 @@ boost::asio::awaitable<void> OutboxSender::run() {
         poll_failing_ = !error.empty();
         if (stopping_) break;
         if (error.empty() && claimed == static_cast<std::size_t>(options_.batch)) continue;
-        timer_->expires_after(options_.poll_interval);
+        timer.expires_after(options_.poll_interval);
         try {
-            co_await timer_->async_wait(boost::asio::use_awaitable);
+            co_await timer.async_wait(boost::asio::use_awaitable);
         } catch (const boost::system::system_error&) {
             // Cancelled by stop(): the loop condition ends it.
         }
     }
+    timer_ = nullptr;
 }
 
 boost::asio::awaitable<std::size_t> OutboxSender::poll_once() {

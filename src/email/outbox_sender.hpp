@@ -71,7 +71,9 @@ private:
     std::atomic<bool> attached_{false};
     std::atomic<bool> stopping_{false};
     boost::asio::io_context* io_ = nullptr;
-    std::unique_ptr<boost::asio::steady_timer> timer_;
+    // The loop's own timer (a local of run(), so it goes with the loop and never outlives its
+    // io_context); only touched on the loop's thread.
+    boost::asio::steady_timer* timer_ = nullptr;
     std::mutex mutex_;
     std::condition_variable done_cv_;
     bool running_ = false;
