@@ -47,8 +47,8 @@ OutboxSender::OutboxSender(OutboxOptions options, db::PgOutbox& outbox,
       outbox_(outbox),
       logger_(logger),
       events_(events),
-      // Sends are sequential per replica; a second thread only covers a stop racing a send.
-      blocking_(2, 64) {}
+      // Sends are sequential per replica: one blocking thread is all the loop uses.
+      blocking_(1, 16) {}
 
 OutboxSender::~OutboxSender() = default;
 
@@ -116,7 +116,11 @@ boost::asio::awaitable<std::size_t> OutboxSender::poll_once() {
     const auto started = now();
     const auto rows = co_await outbox_.claim(started, started + lease(), options_.batch);
     for (const auto& row : rows) {
-        if (stopping_) break;
+        if (stopping_) {
+            // Shutting down: hand the row back at once instead of holding it for a whole lease.
+            co_await outbox_.mark_retry(row, "sender stopped before sending", now(), now());
+            continue;
+        }
         co_await process(row);
     }
     const std::int64_t pending = co_await outbox_.pending();
