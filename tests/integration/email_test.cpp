@@ -630,6 +630,37 @@ TEST_F(EmailFlows, SmtpOutageDeliversEveryEmailExactlyOnceAfterwards) {
     EXPECT_THAT(metrics.body, HasSubstr("portcullis_outbox_sent_total 2\n"));
 }
 
+// Decisions C.2: the outbox is durable: an email a killed process could not send is sent by the
+// next one, once.
+TEST_F(EmailFlows, PendingEmailSurvivesAKilledProcess) {
+    SmtpSink sink;
+    sink.start();
+    auto& first = start_with(
+        env_for(std::to_string(free_port()), {{"AUTH_EMAIL_VERIFICATION_REQUIRED", "true"}}));
+    const std::string email = unique_email("restart");
+    ASSERT_EQ(register_user(first, email).status, 201);
+    ASSERT_TRUE(first
+                    .wait_for_line(
+                        [](const boost::json::value& v) {
+                            return json_string_at(v, {"msg"}) == "Email send failed, retrying";
+                        },
+                        10s)
+                    .has_value())
+        << first.output();
+    first.signal(SIGKILL);
+    first.wait_exit(5s);
+
+    auto& second = start_with(
+        env_for(std::to_string(sink.port()), {{"AUTH_EMAIL_VERIFICATION_REQUIRED", "true"}}));
+    const auto mails = wait_for_mails(sink.maildir(), email, 1);
+    ASSERT_EQ(mails.size(), 1u) << second.output();
+    const std::string token = token_in(mails[0].text);
+    EXPECT_EQ(post(second, "/auth/verify-email", R"({"token":")" + token + R"("})").status, 204);
+    wait_outbox_settled();
+    std::this_thread::sleep_for(500ms);
+    EXPECT_EQ(mails_to(sink.maildir(), email).size(), 1u);
+}
+
 // Decisions C.2: after the last attempt a row is dead: logged as an error, its token cleared.
 TEST_F(EmailFlows, UndeliverableEmailIsMarkedDeadAfterTheLastAttempt) {
     auto& server = start_with(
@@ -708,6 +739,9 @@ TEST_F(EmailFlows, ProductionLogsNeverContainATokenWithOrWithoutSmtp) {
     // With SMTP: verification required.
     Env with_smtp = production;
     with_smtp["AUTH_EMAIL_VERIFICATION_REQUIRED"] = "true";
+    // The sink offers no AUTH, so libcurl sends without it; the password must still never show.
+    with_smtp["SMTP_USER"] = "mailer";
+    with_smtp["SMTP_PASS"] = "smtp-pass-Xq7-never-logged";
     auto& smtp_server = start(with_smtp);
     const std::string email = unique_email("prod");
     ASSERT_EQ(register_user(smtp_server, email).status, 201);
@@ -754,6 +788,7 @@ TEST_F(EmailFlows, ProductionLogsNeverContainATokenWithOrWithoutSmtp) {
         EXPECT_THAT(leaked_tokens(output, hashes), ::testing::IsEmpty()) << output;
         EXPECT_THAT(output, Not(HasSubstr(token_in(mails[0].text))));
         EXPECT_THAT(output, Not(HasSubstr("exampleLink")));
+        EXPECT_THAT(output, Not(HasSubstr("smtp-pass-Xq7-never-logged")));
     }
 }
 
