@@ -150,7 +150,7 @@ private:
     std::unique_ptr<TestDatabase> db_;
 };
 
-TEST_F(Migrations, FreshDatabaseGetsExactlyTheContractSchemaAndFivePrismaRows) {
+TEST_F(Migrations, FreshDatabaseGetsTheGoldenSchemaAndOnePrismaRowPerMigration) {
     const auto result = migrate(db().url(), "deploy");
     ASSERT_EQ(result.exit_code, 0) << result.output;
 
