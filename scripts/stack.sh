@@ -82,7 +82,8 @@ start_redis() {
 }
 
 start_smtp() {
-    mkdir -p "$local_dir/smtp/maildir"
+    # aiosmtpd's Mailbox handler needs a complete Maildir (tmp, new, cur) to deliver into.
+    mkdir -p "$local_dir/smtp/maildir/tmp" "$local_dir/smtp/maildir/new" "$local_dir/smtp/maildir/cur"
     if ! smtp_running; then
         local port
         port=$(free_port)

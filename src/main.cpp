@@ -23,6 +23,9 @@
 #include "db/database.hpp"
 #include "db/dsn.hpp"
 #include "db/migrate.hpp"
+#include "db/outbox_store.hpp"
+#include "db/token_store.hpp"
+#include "email/outbox_sender.hpp"
 #include "http/middlewares.hpp"
 #include "http/pipeline.hpp"
 #include "http/router.hpp"
@@ -347,6 +350,41 @@ int serve(const portcullis::cli::ServeArgs& args) {
         if (redis) redis->attach_this_thread(io);
         service_metrics.start_sampler(io, database);
     };
+
+    // Email (issue #5; decisions B.10, C.1, C.2): one-time tokens are written with their outbox
+    // rows by the request path; the outbox sender runs on the first I/O thread and sends on its own
+    // blocking pool. It is declared before the server, so it outlives the I/O threads, and is
+    // stopped before they are (see the shutdown below).
+    portcullis::email::smtp_global_init();  // before any thread may use libcurl
+    portcullis::db::PgOneTimeTokenStore one_time_tokens(
+        database, config->auth_email_verification_ttl_minutes);
+    auth_service.set_one_time_tokens(&one_time_tokens);
+    portcullis::db::PgOutbox outbox(database, config->auth_email_verification_ttl_minutes,
+                                    config->auth_password_reset_ttl_minutes);
+    portcullis::email::OutboxOptions outbox_options;
+    outbox_options.retry = {config->email_outbox_retry_base, config->email_outbox_retry_max,
+                            config->email_outbox_max_attempts};
+    outbox_options.poll_interval = config->email_outbox_poll_interval;
+    outbox_options.production = config->production();
+    if (config->smtp_configured()) {
+        outbox_options.smtp =
+            portcullis::email::SmtpSettings{.host = *config->smtp_host,
+                                            .port = *config->smtp_port,
+                                            .secure = config->smtp_secure,
+                                            .user = config->smtp_user,
+                                            .password = config->smtp_pass,
+                                            .connect_timeout = config->smtp_connect_timeout,
+                                            .timeout = config->smtp_timeout};
+        outbox_options.from = portcullis::email::parse_sender(*config->smtp_from);
+    }
+    portcullis::email::OutboxSender outbox_sender(std::move(outbox_options), outbox, logger,
+                                                  &service_metrics);
+    options.on_thread_start = [start = std::move(options.on_thread_start),
+                               &outbox_sender](boost::asio::io_context& io) {
+        start(io);
+        outbox_sender.attach(io);
+    };
+
     http::Server server(options, pipeline, logger);
     try {
         server.start();
@@ -387,6 +425,8 @@ int serve(const portcullis::cli::ServeArgs& args) {
         logger.flush_thread_buffer();
         std::_Exit(1);
     }
+    // The outbox sender needs its I/O thread and the database to finish: stop it first.
+    outbox_sender.stop(std::chrono::seconds(3));
     server.stop();
     logger.log(Level::info, "HTTP server closed");
     if (redis) {

@@ -65,11 +65,11 @@ void CpuPool::worker() {
             jobs_.pop_front();
         }
         try {
+            // The job leaves depth_ itself, before it hands its result back (see run()).
             job();
         } catch (...) {
             // run() delivers exceptions itself; a raw job's exception must not kill the thread.
         }
-        depth_.fetch_sub(1, std::memory_order_relaxed);
     }
 }
 

@@ -76,7 +76,8 @@ boost::asio::awaitable<std::invoke_result_t<Fn>> CpuPool::run(Fn fn) {
         [this](auto handler, Fn work) {
             auto executor = boost::asio::get_associated_executor(handler);
             auto shared = std::make_shared<decltype(handler)>(std::move(handler));
-            const bool accepted = submit([executor, work = std::move(work), shared]() mutable {
+            const bool accepted = submit([this, executor, work = std::move(work),
+                                          shared]() mutable {
                 std::exception_ptr error;
                 R value{};
                 try {
@@ -84,6 +85,9 @@ boost::asio::awaitable<std::invoke_result_t<Fn>> CpuPool::run(Fn fn) {
                 } catch (...) {
                     error = std::current_exception();
                 }
+                // Done before the caller resumes, so a response sent after this job never sees
+                // it still counted (the queue-depth gauge read 1 after the last login otherwise).
+                depth_.fetch_sub(1, std::memory_order_relaxed);
                 boost::asio::post(executor, [shared, error, value = std::move(value)]() mutable {
                     (*shared)(error, std::move(value));
                 });

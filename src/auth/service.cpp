@@ -71,8 +71,15 @@ Task<Outcome<Registration>> AuthService::register_user(std::string_view email,
         registration.tokens = issue(registration.user_id, session_id);
         session = NewSession{session_id, sha256_hex(registration.tokens->refresh_token)};
     }
-    const auto created = co_await users_.create(registration.user_id, normalized, hash,
-                                                !settings_.verification_required, session, now_());
+    std::optional<User> created;
+    if (settings_.verification_required && tokens_ != nullptr) {
+        // User, token and outbox row in one transaction: the email cannot be lost (decisions C.2).
+        created = co_await tokens_->create_unverified_user(registration.user_id, normalized, hash,
+                                                           now_());
+    } else {
+        created = co_await users_.create(registration.user_id, normalized, hash,
+                                         !settings_.verification_required, session, now_());
+    }
     if (!created) co_return AuthError::email_taken;  // a concurrent registration won the race
     co_return registration;
 }
@@ -202,6 +209,55 @@ Task<Outcome<UserView>> AuthService::find_user(const Caller& caller, std::string
     const auto user = co_await users_.find_by_id(user_id);
     if (!user) co_return AuthError::user_not_found;
     co_return UserView{user->id, user->email, user->role, owner};
+}
+
+OneTimeTokenStore& AuthService::tokens() const {
+    if (tokens_ == nullptr) throw std::logic_error("no one-time-token store configured");
+    return *tokens_;
+}
+
+Task<Outcome<Done>> AuthService::verify_email(std::string_view token) {
+    const std::string hash = sha256_hex(token);
+    const TokenCheck check = co_await tokens().verify_email(hash, now_());
+    switch (check) {
+        case TokenCheck::valid:
+            co_return Done{};
+        case TokenCheck::expired:
+            co_return AuthError::verification_expired;
+        case TokenCheck::invalid:
+            break;
+    }
+    co_return AuthError::verification_invalid;
+}
+
+Task<void> AuthService::request_password_reset(std::string_view email) {
+    const std::string normalized = normalize_email(email);
+    co_await tokens().request_email(EmailRequest::password_reset, normalized, now_());
+}
+
+Task<void> AuthService::resend_verification(std::string_view email) {
+    const std::string normalized = normalize_email(email);
+    co_await tokens().request_email(EmailRequest::verification, normalized, now_());
+}
+
+Task<Outcome<Done>> AuthService::reset_password(std::string_view token, std::string_view password) {
+    const std::string token_hash = sha256_hex(token);
+    // Checked before hashing, so a wrong token costs no Argon2 work.
+    const TokenCheck check = co_await tokens().check_reset(token_hash, now_());
+    if (check == TokenCheck::invalid) co_return AuthError::reset_invalid;
+    if (check == TokenCheck::expired) co_return AuthError::reset_expired;
+
+    const Argon2Params params = settings_.argon2;
+    const std::string plain(password);
+    auto hash_job = [plain, params] { return hash_password(plain, params); };
+    const std::string hash = co_await cpu_.run(std::move(hash_job));
+    // The token is consumed only here: a concurrent use or expiry since the check still loses.
+    const ResetOutcome outcome = co_await tokens().reset_password(token_hash, hash, now_());
+    if (outcome.check == TokenCheck::invalid) co_return AuthError::reset_invalid;
+    if (outcome.check == TokenCheck::expired) co_return AuthError::reset_expired;
+    const std::string email = normalize_email(outcome.email);
+    co_await attempts_.clear_email(email);
+    co_return Done{};
 }
 
 }  // namespace portcullis::auth

@@ -1,7 +1,7 @@
 // The authentication use cases of contract sections 4 and 5 (register, login with lockout,
-// refresh rotation with reuse detection, logout, sessions, Bearer authentication, user lookup),
-// written against the ports only. Expected outcomes are values (AuthError); infrastructure
-// failures are exceptions (design section 8).
+// refresh rotation with reuse detection, logout, sessions, Bearer authentication, user lookup,
+// email verification and password reset), written against the ports only. Expected outcomes are
+// values (AuthError); infrastructure failures are exceptions (design section 8).
 #pragma once
 
 #include <chrono>
@@ -15,22 +15,30 @@
 #include "auth/jwt.hpp"
 #include "auth/password.hpp"
 #include "auth/ports.hpp"
+#include "auth/token_ports.hpp"
 
 namespace portcullis::auth {
 
 enum class AuthError {
-    email_taken,          // 409 EMAIL_TAKEN
-    invalid_credentials,  // 401 INVALID_CREDENTIALS
-    login_locked,         // 429 LOGIN_LOCKED
-    session_expired,      // 401 SESSION_EXPIRED
-    refresh_invalid,      // 401 JWT_REFRESH_INVALID
-    session_invalid,      // 401 SESSION_INVALID
-    refresh_reuse,        // 401 REFRESH_REUSE
-    unauthorized,         // 401 UNAUTHORIZED
-    access_invalid,       // 401 JWT_ACCESS_INVALID
-    forbidden,            // 403 FORBIDDEN
-    user_not_found,       // 404 USER_NOT_FOUND
+    email_taken,           // 409 EMAIL_TAKEN
+    invalid_credentials,   // 401 INVALID_CREDENTIALS
+    login_locked,          // 429 LOGIN_LOCKED
+    session_expired,       // 401 SESSION_EXPIRED
+    refresh_invalid,       // 401 JWT_REFRESH_INVALID
+    session_invalid,       // 401 SESSION_INVALID
+    refresh_reuse,         // 401 REFRESH_REUSE
+    unauthorized,          // 401 UNAUTHORIZED
+    access_invalid,        // 401 JWT_ACCESS_INVALID
+    forbidden,             // 403 FORBIDDEN
+    user_not_found,        // 404 USER_NOT_FOUND
+    verification_invalid,  // 400 EMAIL_VERIFICATION_INVALID
+    verification_expired,  // 400 EMAIL_VERIFICATION_EXPIRED
+    reset_invalid,         // 400 PASSWORD_RESET_INVALID
+    reset_expired,         // 400 PASSWORD_RESET_EXPIRED
 };
+
+// The success value of use cases that only succeed or fail.
+struct Done {};
 
 template <typename T>
 using Outcome = std::variant<T, AuthError>;
@@ -80,6 +88,9 @@ public:
 
     // Optional; must outlive the service.
     void set_events(AuthEvents* events) { events_ = events; }
+    // The one-time-token flows need it (without it they throw: 500); must outlive the service.
+    // With it, a registration that requires verification writes its token and email atomically.
+    void set_one_time_tokens(OneTimeTokenStore* tokens) { tokens_ = tokens; }
 
     Task<Outcome<Registration>> register_user(std::string_view email, std::string_view password);
     Task<Outcome<TokenPair>> login(std::string_view email, std::string_view password,
@@ -98,9 +109,22 @@ public:
     // Decisions B.9: neither owner nor admin → forbidden, whether or not the id exists.
     Task<Outcome<UserView>> find_user(const Caller& caller, std::string_view user_id);
 
+    // Contract 5.6: consumes a verification token and marks the user verified.
+    Task<Outcome<Done>> verify_email(std::string_view token);
+    // Queues the request; the account is looked up and the token made off the request path, so
+    // known and unknown emails cost the same (decisions B.10).
+    Task<void> request_password_reset(std::string_view email);
+    // Decisions C.1: like a reset request, for an existing unverified account.
+    Task<void> resend_verification(std::string_view email);
+    // Contract 5.6 with decisions B.7: new password, every session revoked, lockout cleared.
+    // The password must already be validated (a weak one never reaches the token).
+    Task<Outcome<Done>> reset_password(std::string_view token, std::string_view password);
+
     const AuthSettings& settings() const { return settings_; }
 
 private:
+    OneTimeTokenStore& tokens() const;
+
     TokenPair issue(std::string_view user_id, std::string_view session_id) const;
     std::int64_t now_seconds() const;
 
@@ -114,6 +138,7 @@ private:
     Now now_;
     std::string dummy_hash_;
     AuthEvents* events_ = nullptr;
+    OneTimeTokenStore* tokens_ = nullptr;
 };
 
 }  // namespace portcullis::auth

@@ -218,6 +218,17 @@ void read_smtp(Reader& reader, Config& config) {
                            "(e.g. Portcullis <no-reply@example.com>)");
         }
     }
+    config.smtp_connect_timeout =
+        reader.positive_ms("SMTP_CONNECT_TIMEOUT_MS", config.smtp_connect_timeout);
+    config.smtp_timeout = reader.positive_ms("SMTP_TIMEOUT_MS", config.smtp_timeout);
+    config.email_outbox_poll_interval =
+        reader.positive_ms("EMAIL_OUTBOX_POLL_INTERVAL_MS", config.email_outbox_poll_interval);
+    config.email_outbox_retry_base =
+        reader.positive_ms("EMAIL_OUTBOX_RETRY_BASE_MS", config.email_outbox_retry_base);
+    config.email_outbox_retry_max =
+        reader.positive_ms("EMAIL_OUTBOX_RETRY_MAX_MS", config.email_outbox_retry_max);
+    config.email_outbox_max_attempts =
+        reader.positive_int("EMAIL_OUTBOX_MAX_ATTEMPTS", config.email_outbox_max_attempts);
 }
 
 // Phase-one results that only phase two interprets.

@@ -66,6 +66,14 @@ struct Config {
     std::optional<std::string> smtp_user;
     std::optional<std::string> smtp_pass;
     std::optional<std::string> smtp_from;  // bare address or `Name <address>`
+    std::chrono::milliseconds smtp_connect_timeout{10000};
+    std::chrono::milliseconds smtp_timeout{30000};  // one whole SMTP transaction
+
+    // The email outbox (decisions C.2): poll interval and retry schedule of the sender.
+    std::chrono::milliseconds email_outbox_poll_interval{1000};
+    std::chrono::milliseconds email_outbox_retry_base{5000};
+    std::chrono::milliseconds email_outbox_retry_max{10 * 60 * 1000};
+    int email_outbox_max_attempts = 10;
 
     bool metrics_enabled = false;
     bool metrics_recording = true;  // METRICS_RECORDING: record request metrics at all

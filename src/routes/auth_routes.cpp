@@ -43,6 +43,14 @@ HttpError error_for(AuthError error) {
             return HttpError(403, "Forbidden", "FORBIDDEN");
         case AuthError::user_not_found:
             return HttpError(404, "User not found", "USER_NOT_FOUND");
+        case AuthError::verification_invalid:
+            return HttpError(400, "Invalid verification token", "EMAIL_VERIFICATION_INVALID");
+        case AuthError::verification_expired:
+            return HttpError(400, "Verification token expired", "EMAIL_VERIFICATION_EXPIRED");
+        case AuthError::reset_invalid:
+            return HttpError(400, "Invalid reset token", "PASSWORD_RESET_INVALID");
+        case AuthError::reset_expired:
+            return HttpError(400, "Reset token expired", "PASSWORD_RESET_EXPIRED");
     }
     return HttpError(500, "Internal Server Error");
 }
@@ -115,6 +123,38 @@ std::vector<http::Route> auth_routes(auth::AuthService& service, AuthRoutesOptio
                           co_await svc->logout(token);
                           co_return Response::empty(204);
                       }});
+
+    routes.push_back(
+        {"POST", "/auth/verify-email", [svc, options](Request& r) -> Awaitable<Response> {
+             auto token =
+                 valid_or_throw(auth::validate_token_field(r.json.get(), "token"), options);
+             value_or_throw(co_await svc->verify_email(token));
+             co_return Response::empty(204);
+         }});
+
+    // Both answer 202 whatever the address (decisions B.10, C.1): the work happens in the outbox.
+    routes.push_back(
+        {"POST", "/auth/request-password-reset", [svc, options](Request& r) -> Awaitable<Response> {
+             auto email = valid_or_throw(auth::validate_email_only(r.json.get()), options);
+             co_await svc->request_password_reset(email);
+             co_return Response::json(202, R"({"status":"ok"})");
+         }});
+
+    routes.push_back(
+        {"POST", "/auth/resend-verification", [svc, options](Request& r) -> Awaitable<Response> {
+             auto email = valid_or_throw(auth::validate_email_only(r.json.get()), options);
+             co_await svc->resend_verification(email);
+             co_return Response::json(202, R"({"status":"ok"})");
+         }});
+
+    // Validation (password complexity included) comes first, so a weak password leaves the token
+    // usable (contract 4.3).
+    routes.push_back(
+        {"POST", "/auth/reset-password", [svc, options](Request& r) -> Awaitable<Response> {
+             auto input = valid_or_throw(auth::validate_reset(r.json.get()), options);
+             value_or_throw(co_await svc->reset_password(input.token, input.password));
+             co_return Response::empty(204);
+         }});
 
     routes.push_back({"GET", "/auth/sessions", [svc](Request& r) -> Awaitable<Response> {
                           const auto caller = co_await require_caller(*svc, r);

@@ -193,7 +193,11 @@ ServiceMetrics::ServiceMetrics(observability::Registry& registry)
       outbox_depth(
           registry.gauge("portcullis_outbox_depth", "Emails in the outbox waiting to be sent.")),
       outbox_send_failures(registry.counter("portcullis_outbox_send_failures_total",
-                                            "Failed attempts to send an outbox email.")) {
+                                            "Failed attempts to send an outbox email.")),
+      outbox_sent_total(registry.counter("portcullis_outbox_sent_total",
+                                         "Outbox emails handed to SMTP (or logged without SMTP).")),
+      outbox_dead_total(registry.counter("portcullis_outbox_dead_total",
+                                         "Outbox emails given up after the last attempt.")) {
     for (const auto* const state : {"open", "idle"}) pool_connections_.declare({state});
     for (const auto* const outcome : {"success", "invalid_credentials", "locked"}) {
         logins.declare({outcome});
@@ -245,6 +249,23 @@ void ServiceMetrics::lockout() {
 
 void ServiceMetrics::refresh_reuse() {
     refresh_reuse_detected.local().inc();
+}
+
+// The outbox sender runs on one I/O thread, so these cells have that thread as single writer.
+void ServiceMetrics::email_sent() {
+    outbox_sent_total.local().inc();
+}
+
+void ServiceMetrics::email_failed() {
+    outbox_send_failures.local().inc();
+}
+
+void ServiceMetrics::email_dead() {
+    outbox_dead_total.local().inc();
+}
+
+void ServiceMetrics::pending_emails(std::int64_t count) {
+    outbox_depth.local().set(static_cast<double>(count));
 }
 
 }  // namespace portcullis::routes

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "auth/ports.hpp"
+#include "auth/token_ports.hpp"
 #include "config/config.hpp"
 #include "http/middlewares.hpp"
 #include "http/router.hpp"
@@ -59,7 +60,7 @@ std::vector<http::Route> metrics_routes(const config::Config& config,
 // Every family the service exports, registered once in main.cpp: the HTTP families, the process
 // families, the event-loop lag gauges, the Postgres pool gauges and the portcullis_* families of
 // decisions C.4 whose sources arrive with later features (they read zero until then).
-class ServiceMetrics final : public auth::AuthEvents {
+class ServiceMetrics final : public auth::AuthEvents, public auth::OutboxEvents {
     // Declaration order is registration order, which is the order of the exposition; the process
     // families come last.
     http::HttpMetrics http_;
@@ -95,6 +96,12 @@ public:
     void lockout() override;
     void refresh_reuse() override;
 
+    // auth::OutboxEvents (the email outbox sender, decisions C.2)
+    void email_sent() override;
+    void email_failed() override;
+    void email_dead() override;
+    void pending_emails(std::int64_t count) override;
+
     // Sources still to come (login flow, lockout, refresh rotation, hashing pool, Redis, outbox).
     observability::CounterFamily& logins;  // {outcome}: success, invalid_credentials, locked
     observability::CounterFamily& lockouts;
@@ -102,6 +109,8 @@ public:
     observability::CounterFamily& redis_transitions;  // {state}: up, down
     observability::GaugeFamily& outbox_depth;
     observability::CounterFamily& outbox_send_failures;
+    observability::CounterFamily& outbox_sent_total;
+    observability::CounterFamily& outbox_dead_total;
 };
 
 }  // namespace portcullis::routes

@@ -3,6 +3,21 @@ CREATE TYPE public."Role" AS ENUM (
     'ADMIN'
 );
 
+CREATE TABLE public."EmailOutbox" (
+    id text NOT NULL,
+    kind text NOT NULL,
+    email text NOT NULL,
+    "userId" text,
+    token text,
+    status text DEFAULT 'pending'::text NOT NULL,
+    attempts integer DEFAULT 0 NOT NULL,
+    "availableAt" timestamp(3) without time zone DEFAULT CURRENT_TIMESTAMP NOT NULL,
+    "lastError" text,
+    "createdAt" timestamp(3) without time zone DEFAULT CURRENT_TIMESTAMP NOT NULL,
+    "updatedAt" timestamp(3) without time zone DEFAULT CURRENT_TIMESTAMP NOT NULL,
+    "sentAt" timestamp(3) without time zone
+);
+
 CREATE TABLE public."LoginAttempt" (
     id text NOT NULL,
     "userId" text,
@@ -64,6 +79,9 @@ CREATE TABLE public._prisma_migrations (
     applied_steps_count integer DEFAULT 0 NOT NULL
 );
 
+ALTER TABLE ONLY public."EmailOutbox"
+    ADD CONSTRAINT "EmailOutbox_pkey" PRIMARY KEY (id);
+
 ALTER TABLE ONLY public."LoginAttempt"
     ADD CONSTRAINT "LoginAttempt_pkey" PRIMARY KEY (id);
 
@@ -81,6 +99,10 @@ ALTER TABLE ONLY public."VerificationToken"
 
 ALTER TABLE ONLY public._prisma_migrations
     ADD CONSTRAINT _prisma_migrations_pkey PRIMARY KEY (id);
+
+CREATE INDEX "EmailOutbox_status_availableAt_idx" ON public."EmailOutbox" USING btree (status, "availableAt");
+
+CREATE INDEX "EmailOutbox_userId_idx" ON public."EmailOutbox" USING btree ("userId");
 
 CREATE UNIQUE INDEX "LoginAttempt_emailLowercase_ipAddress_key" ON public."LoginAttempt" USING btree ("emailLowercase", "ipAddress");
 
@@ -101,6 +123,9 @@ CREATE INDEX "VerificationToken_expiresAt_idx" ON public."VerificationToken" USI
 CREATE UNIQUE INDEX "VerificationToken_tokenHash_key" ON public."VerificationToken" USING btree ("tokenHash");
 
 CREATE INDEX "VerificationToken_userId_idx" ON public."VerificationToken" USING btree ("userId");
+
+ALTER TABLE ONLY public."EmailOutbox"
+    ADD CONSTRAINT "EmailOutbox_userId_fkey" FOREIGN KEY ("userId") REFERENCES public."User"(id) ON UPDATE CASCADE ON DELETE CASCADE;
 
 ALTER TABLE ONLY public."LoginAttempt"
     ADD CONSTRAINT "LoginAttempt_userId_fkey" FOREIGN KEY ("userId") REFERENCES public."User"(id) ON UPDATE CASCADE ON DELETE CASCADE;

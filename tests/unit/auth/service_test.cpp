@@ -241,5 +241,115 @@ TEST_F(AuthServiceTest, OnlyOwnersAndAdminsSeeUsersWhetherOrNotTheyExist) {
     EXPECT_TRUE(view.owner);
 }
 
+// The one-time-token flows (contract 5.6, decisions B.7, B.10, C.1) against a recording store.
+struct FakeTokens final : OneTimeTokenStore {
+    std::vector<std::pair<EmailRequest, std::string>> requests;
+    std::vector<std::string> presented;  // token hashes, in call order
+    TokenCheck check = TokenCheck::valid;
+    ResetOutcome reset{TokenCheck::valid, "Reset@Example.com"};
+    std::string new_password_hash;
+    int unverified_users = 0;
+
+    Task<std::optional<User>> create_unverified_user(std::string_view id, std::string_view email,
+                                                     std::string_view hash, TimePoint) override {
+        ++unverified_users;
+        co_return User{std::string(id), std::string(email), std::string(hash), Role::user, {}};
+    }
+    Task<void> request_email(EmailRequest kind, std::string_view email, TimePoint) override {
+        requests.emplace_back(kind, std::string(email));
+        co_return;
+    }
+    Task<TokenCheck> verify_email(std::string_view hash, TimePoint) override {
+        presented.emplace_back(hash);
+        co_return check;
+    }
+    Task<TokenCheck> check_reset(std::string_view hash, TimePoint) override {
+        presented.emplace_back(hash);
+        co_return check;
+    }
+    Task<ResetOutcome> reset_password(std::string_view hash, std::string_view password_hash,
+                                      TimePoint) override {
+        presented.emplace_back(hash);
+        new_password_hash = password_hash;
+        co_return reset;
+    }
+};
+
+class TokenFlowsTest : public AuthServiceTest {
+protected:
+    TokenFlowsTest() { service_.set_one_time_tokens(&tokens_); }
+    FakeTokens tokens_;
+};
+
+TEST_F(TokenFlowsTest, VerifyEmailPresentsTheHashAndMapsTheOutcome) {
+    const std::string token = new_one_time_token();
+    EXPECT_TRUE(std::holds_alternative<Done>(run(service_.verify_email(token))));
+    EXPECT_EQ(tokens_.presented, std::vector<std::string>{sha256_hex(token)});
+    tokens_.check = TokenCheck::expired;
+    EXPECT_EQ(std::get<AuthError>(run(service_.verify_email(token))),
+              AuthError::verification_expired);
+    tokens_.check = TokenCheck::invalid;
+    EXPECT_EQ(std::get<AuthError>(run(service_.verify_email(token))),
+              AuthError::verification_invalid);
+}
+
+TEST_F(TokenFlowsTest, RequestsAreQueuedWithTheNormalizedEmailWhateverTheAccount) {
+    run(service_.request_password_reset("  Someone@Example.COM "));
+    run(service_.resend_verification("Other@example.com"));
+    ASSERT_EQ(tokens_.requests.size(), 2u);
+    EXPECT_EQ(tokens_.requests[0].first, EmailRequest::password_reset);
+    EXPECT_EQ(tokens_.requests[0].second, "someone@example.com");
+    EXPECT_EQ(tokens_.requests[1].first, EmailRequest::verification);
+    EXPECT_EQ(tokens_.requests[1].second, "other@example.com");
+    EXPECT_TRUE(stores_.users.empty()) << "no lookup on the request path (B.10)";
+}
+
+TEST_F(TokenFlowsTest, ResetWithAnUnusableTokenHashesNothingAndChangesNothing) {
+    tokens_.check = TokenCheck::invalid;
+    EXPECT_EQ(std::get<AuthError>(run(service_.reset_password("t", "N3w!Passw0rd"))),
+              AuthError::reset_invalid);
+    tokens_.check = TokenCheck::expired;
+    EXPECT_EQ(std::get<AuthError>(run(service_.reset_password("t", "N3w!Passw0rd"))),
+              AuthError::reset_expired);
+    EXPECT_TRUE(tokens_.new_password_hash.empty());
+    EXPECT_EQ(stores_.clears, 0);
+}
+
+TEST_F(TokenFlowsTest, ResetStoresANewArgon2HashAndClearsTheLockoutOfTheEmail) {
+    const auto outcome = run(service_.reset_password("the-token", "N3w!Passw0rd"));
+    EXPECT_TRUE(std::holds_alternative<Done>(outcome));
+    EXPECT_EQ(tokens_.presented,
+              (std::vector<std::string>{sha256_hex("the-token"), sha256_hex("the-token")}));
+    EXPECT_TRUE(tokens_.new_password_hash.starts_with("$argon2id$"));
+    EXPECT_EQ(verify_password("N3w!Passw0rd", tokens_.new_password_hash), PasswordCheck::match);
+    EXPECT_EQ(stores_.clears, 1);
+}
+
+TEST_F(TokenFlowsTest, ResetLostToAConcurrentUseIsInvalid) {
+    tokens_.reset = {TokenCheck::invalid, {}};
+    EXPECT_EQ(std::get<AuthError>(run(service_.reset_password("t", "N3w!Passw0rd"))),
+              AuthError::reset_invalid);
+    EXPECT_EQ(stores_.clears, 0);
+}
+
+TEST(AuthTokenFlows, RegistrationRequiringVerificationGoesThroughTheTokenStore) {
+    FakeStores stores;
+    FakeTokens tokens;
+    CpuPool cpu(1, 8);
+    AuthSettings settings;
+    settings.verification_required = true;
+    settings.argon2 = {8192, 1};
+    AuthService service(settings, stores, stores, stores, cpu,
+                        "access-secret-0123456789abcdef-0123456789",
+                        "refresh-secret-0123456789abcdef-012345", &fixed_now);
+    service.set_one_time_tokens(&tokens);
+    const auto outcome = run(service.register_user("New@Example.com", "Str0ng!Passw0rd"));
+    const auto& registration = std::get<Registration>(outcome);
+    EXPECT_TRUE(registration.verification_required);
+    EXPECT_FALSE(registration.tokens.has_value());
+    EXPECT_EQ(tokens.unverified_users, 1);
+    EXPECT_TRUE(stores.users.empty()) << "the user is written with its token, not separately";
+}
+
 }  // namespace
 }  // namespace portcullis::auth

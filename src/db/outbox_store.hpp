@@ -1,0 +1,71 @@
+// The email outbox table (decisions C.2) for the background sender: leased claims with
+// FOR UPDATE SKIP LOCKED, token creation for queued requests (decisions B.10) and the outcome of
+// each attempt. A claim pushes `availableAt` forward by a lease and increments `attempts`; every
+// later update names the attempt it belongs to, so a sender whose lease ran out and whose row was
+// claimed again cannot overwrite the newer attempt's outcome.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "auth/model.hpp"
+#include "auth/ports.hpp"
+#include "db/database.hpp"
+
+namespace portcullis::db {
+
+struct OutboxRow {
+    std::string id;
+    std::string kind;                  // "verification" or "password-reset"
+    std::string email;                 // recipient, or the requested address while no token exists
+    std::optional<std::string> token;  // raw token; absent for a queued request
+    int attempts = 0;                  // this claim's attempt number (1-based)
+};
+
+// The token a queued request resolved to.
+struct ResolvedRequest {
+    std::string recipient;  // the account's email as stored
+    std::string token;
+};
+
+class PgOutbox {
+public:
+    PgOutbox(const Database& database, int verification_ttl_minutes, int reset_ttl_minutes)
+        : database_(database),
+          verification_ttl_minutes_(verification_ttl_minutes),
+          reset_ttl_minutes_(reset_ttl_minutes) {}
+
+    // Up to `limit` due rows, leased until `lease_until`.
+    auth::Task<std::vector<OutboxRow>> claim(auth::TimePoint now, auth::TimePoint lease_until,
+                                             int limit);
+    // For a queued request: finds the account (reset: email compared case-insensitively;
+    // verification: an unverified account with that normalized email), voids its older unused
+    // tokens of the kind, creates a new one and stores it in the row, in one statement. nullopt
+    // when no account qualifies (or the row is no longer this attempt's).
+    auth::Task<std::optional<ResolvedRequest>> resolve(const OutboxRow& row, auth::TimePoint now);
+
+    // The row leaves the queue; its token is cleared.
+    auth::Task<void> mark_sent(const OutboxRow& row, auth::TimePoint now);
+    auth::Task<void> mark_skipped(const OutboxRow& row, auth::TimePoint now);
+    auth::Task<void> mark_dead(const OutboxRow& row, std::string_view error, auth::TimePoint now);
+    // Another attempt at `retry_at`.
+    auth::Task<void> mark_retry(const OutboxRow& row, std::string_view error,
+                                auth::TimePoint retry_at, auth::TimePoint now);
+
+    auth::Task<std::int64_t> pending();
+    // Deletes finished rows (sent, skipped, dead) last touched before `before`.
+    auth::Task<void> purge(auth::TimePoint before);
+
+    int ttl_minutes(std::string_view kind) const {
+        return kind == "verification" ? verification_ttl_minutes_ : reset_ttl_minutes_;
+    }
+
+private:
+    const Database& database_;
+    int verification_ttl_minutes_;
+    int reset_ttl_minutes_;
+};
+
+}  // namespace portcullis::db
