@@ -124,8 +124,15 @@ case "${1:-start}" in
         ;;
     stop)
         if pg_running; then as_pg "$pg_bin/pg_ctl" -D "$local_dir/pg/data" -m fast -w stop >/dev/null || true; fi
-        if redis_running; then kill "$(cat "$local_dir/redis/redis.pid")" || true; fi
-        if smtp_running; then kill "$(cat "$local_dir/smtp/smtp.pid")" || true; fi
+        # Wait until they are gone: a `start` right after must not find them still exiting.
+        for pidfile in "$local_dir/redis/redis.pid" "$local_dir/smtp/smtp.pid"; do
+            [ -f "$pidfile" ] || continue
+            pid=$(cat "$pidfile")
+            if kill "$pid" 2>/dev/null; then
+                for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
+            fi
+            rm -f "$pidfile"
+        done
         rm -f "$env_file"
         ;;
     env) print_env ;;
