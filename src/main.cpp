@@ -355,7 +355,8 @@ int serve(const portcullis::cli::ServeArgs& args) {
     // rows by the request path; the outbox sender runs on the first I/O thread and sends on its own
     // blocking pool. It is declared before the server, so it outlives the I/O threads, and is
     // stopped before they are (see the shutdown below).
-    portcullis::email::smtp_global_init();  // before any thread may use libcurl
+    if (config->smtp_configured())
+        portcullis::email::smtp_global_init();  // before any thread may use libcurl
     portcullis::db::PgOneTimeTokenStore one_time_tokens(
         database, config->auth_email_verification_ttl_minutes);
     auth_service.set_one_time_tokens(&one_time_tokens);
