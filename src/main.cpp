@@ -41,6 +41,7 @@
 #include "routes/metrics.hpp"
 #include "routes/ops.hpp"
 #include "util/build_info.hpp"
+#include "util/ip_address.hpp"
 #include "util/strings.hpp"
 
 namespace {
@@ -327,12 +328,14 @@ int serve(const portcullis::cli::ServeArgs& args) {
     chain.push_back(http::conditional_get());
     chain.push_back(http::security_headers());
     chain.push_back(http::cors({config->production(), config->cors_origins}, logger));
+    // Body-parser failures answer before the limiters and are not counted by them (contract 1;
+    // decisions B.4 gives them request id, security headers, CORS and metrics only).
+    chain.push_back(http::json_body({config->request_body_limit}));
     portcullis::ratelimit::Limiters limiters(redis.get(), config->rate_limit_redis_failure_mode);
     if (config->rate_limit_enabled) {
         chain.push_back(portcullis::ratelimit::rate_limits(
             limiters, portcullis::ratelimit::LimiterSet::from(*config)));
     }
-    chain.push_back(http::json_body({config->request_body_limit}));
     const http::Pipeline pipeline(
         std::move(chain), [&router](http::Request& r) { return router.dispatch(r); }, logger);
 
@@ -440,16 +443,33 @@ int serve(const portcullis::cli::ServeArgs& args) {
     return 0;
 }
 
+// The forms an address may have been recorded under: a direct IPv4 client is seen as
+// `::ffff:a.b.c.d` on the dual-stack listener, one behind a proxy as `a.b.c.d` (contract 2.4).
+std::vector<std::string> recorded_forms(const std::string& ip) {
+    std::vector<std::string> forms{ip};
+    const auto parsed = portcullis::util::parse_ip(ip);
+    if (!parsed) return forms;
+    const auto unmapped = portcullis::util::unmap_ipv4(*parsed);
+    if (unmapped.v6) return forms;
+    const std::string plain = portcullis::util::to_string(unmapped);
+    for (std::string form : {plain, "::ffff:" + plain}) {
+        if (std::find(forms.begin(), forms.end(), form) == forms.end()) forms.push_back(form);
+    }
+    return forms;
+}
+
 // `login-attempts clear` (decisions A.2): deletes the lockout records of an email (optionally of
-// one client address) from the table and, when the service uses Redis, from Redis.
+// one client address, in each form it may have been recorded under) from the table and, when the
+// service uses Redis, from Redis.
 boost::asio::awaitable<void> clear_attempts(portcullis::auth::AttemptCounter& table,
                                             portcullis::redis::Client* client,
                                             portcullis::auth::LockoutPolicy policy,
                                             const std::string& email,
                                             const std::optional<std::string>& ip,
                                             std::string& failure) {
+    const std::vector<std::string> forms = ip ? recorded_forms(*ip) : std::vector<std::string>{};
     if (ip) {
-        co_await table.clear(email, *ip);
+        for (const auto& form : forms) co_await table.clear(email, form);
     } else {
         co_await table.clear_email(email);
     }
@@ -460,7 +480,7 @@ boost::asio::awaitable<void> clear_attempts(portcullis::auth::AttemptCounter& ta
     }
     portcullis::redis::RedisAttemptCounter keys(*client, policy);
     if (ip) {
-        co_await keys.clear(email, *ip);
+        for (const auto& form : forms) co_await keys.clear(email, form);
     } else {
         co_await keys.clear_email(email);
     }

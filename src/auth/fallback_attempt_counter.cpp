@@ -43,7 +43,12 @@ Task<void> FallbackAttemptCounter::clear(std::string_view email, std::string_vie
 
 Task<void> FallbackAttemptCounter::clear_email(std::string_view email) {
     co_await secondary_.clear_email(email);
-    co_await primary_.clear_email(email);
+    // Best effort: a password reset has already committed when it clears the lockout, so a
+    // primary outage must not turn its success into an error. Keys left behind expire by TTL.
+    try {
+        co_await primary_.clear_email(email);
+    } catch (const util::Unavailable&) {
+    }
 }
 
 }  // namespace portcullis::auth

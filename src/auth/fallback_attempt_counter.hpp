@@ -16,7 +16,8 @@ public:
     Task<bool> record_failure(std::string_view email, std::string_view ip,
                               std::optional<std::string_view> user_id, TimePoint now) override;
     Task<void> clear(std::string_view email, std::string_view ip) override;
-    // Clears both stores: an unlock must also undo what was counted during an outage.
+    // Clears both stores: an unlock must also undo what was counted during an outage. A primary
+    // outage is ignored (its keys expire by themselves).
     Task<void> clear_email(std::string_view email) override;
 
 private:

@@ -72,6 +72,15 @@ constexpr Statement kMarkRetry{"outbox_mark_retry", R"(UPDATE "EmailOutbox"
        SET "availableAt" = $3::timestamp(3), "lastError" = $4, "updatedAt" = $5::timestamp(3)
        WHERE id = $1 AND attempts = $2::int AND status = 'pending')"};
 
+constexpr Statement kVerificationExpiry{"outbox_verification_expiry", R"(SELECT "expiresAt"
+       FROM "VerificationToken" WHERE "tokenHash" = $1 AND "usedAt" IS NULL)"};
+constexpr Statement kResetExpiry{"outbox_reset_expiry", R"(SELECT "expiresAt"
+       FROM "PasswordResetToken" WHERE "tokenHash" = $1 AND "usedAt" IS NULL)"};
+
+constexpr Statement kReleaseToken{"outbox_release_token", R"(UPDATE "EmailOutbox"
+       SET token = NULL, "updatedAt" = $3::timestamp(3)
+       WHERE id = $1 AND attempts = $2::int AND status = 'pending')"};
+
 constexpr Statement kPending{"outbox_pending",
                              R"(SELECT count(*) FROM "EmailOutbox" WHERE status = 'pending')"};
 
@@ -158,6 +167,20 @@ Task<std::int64_t> PgOutbox::pending() {
 Task<void> PgOutbox::purge(auth::TimePoint before) {
     const std::vector<Param> params{to_sql_timestamp(before)};
     co_await database_.local().execute(kPurge, params);
+}
+
+Task<std::optional<auth::TimePoint>> PgOutbox::token_expiry(const OutboxRow& row) {
+    if (!row.token) co_return std::nullopt;
+    const Statement& statement = row.kind == "verification" ? kVerificationExpiry : kResetExpiry;
+    const std::vector<Param> params{auth::sha256_hex(*row.token)};
+    const Result r = co_await database_.local().execute(statement, params);
+    if (r.rows() == 0) co_return std::nullopt;
+    co_return from_sql_timestamp(r.get(0, 0));
+}
+
+Task<void> PgOutbox::release_token(const OutboxRow& row, auth::TimePoint now) {
+    const std::vector<Param> params{row.id, std::to_string(row.attempts), to_sql_timestamp(now)};
+    co_await database_.local().execute(kReleaseToken, params);
 }
 
 }  // namespace portcullis::db

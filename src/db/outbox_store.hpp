@@ -46,6 +46,11 @@ public:
     // when no account qualifies (or the row is no longer this attempt's).
     auth::Task<std::optional<ResolvedRequest>> resolve(const OutboxRow& row, auth::TimePoint now);
 
+    // When the row's token expires, while it is still unused; nullopt when it is used or gone.
+    auth::Task<std::optional<auth::TimePoint>> token_expiry(const OutboxRow& row);
+    // Drops the row's token so resolve() issues a fresh one (a retry long after the first try).
+    auth::Task<void> release_token(const OutboxRow& row, auth::TimePoint now);
+
     // The row leaves the queue; its token is cleared.
     auth::Task<void> mark_sent(const OutboxRow& row, auth::TimePoint now);
     auth::Task<void> mark_skipped(const OutboxRow& row, auth::TimePoint now);

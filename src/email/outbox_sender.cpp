@@ -151,9 +151,24 @@ boost::asio::awaitable<void> OutboxSender::process(const db::OutboxRow& row) {
 
     std::string recipient = row.email;
     std::string token;
+    const auto ttl = std::chrono::minutes(outbox_.ttl_minutes(row.kind));
+    int minutes_left = outbox_.ttl_minutes(row.kind);
+    bool fresh_token_needed = !row.token;
     if (row.token) {
-        token = *row.token;
-    } else {
+        // A retry long after the first try (SMTP outage) must not mail a token that is about to
+        // expire, nor claim the full TTL (decisions B.12): under half its TTL left, a new one.
+        const std::optional<auth::TimePoint> expires = co_await outbox_.token_expiry(row);
+        const auto left = expires ? *expires - now() : auth::TimePoint::duration::zero();
+        if (expires && left * 2 >= ttl) {
+            token = *row.token;
+            const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(left).count();
+            minutes_left = std::max(1, static_cast<int>((ms + 30000) / 60000));
+        } else {
+            co_await outbox_.release_token(row, now());
+            fresh_token_needed = true;
+        }
+    }
+    if (fresh_token_needed) {
         // A queued request (decisions B.10): the account is looked up here, off the request path.
         const auto resolved = co_await outbox_.resolve(row, now());
         if (!resolved) {
@@ -163,7 +178,7 @@ boost::asio::awaitable<void> OutboxSender::process(const db::OutboxRow& row) {
         recipient = resolved->recipient;
         token = resolved->token;
     }
-    const RenderedEmail rendered = render(kind, token, outbox_.ttl_minutes(row.kind));
+    const RenderedEmail rendered = render(kind, token, minutes_left);
 
     if (!options_.smtp) {
         log_console(row.kind, recipient, token);

@@ -1,6 +1,6 @@
 // The standard middlewares of design section 3, in the order main.cpp chains them:
 // access log (with the log-user resolver) → metrics → request id → compression → conditional GET
-// (ETag) → security headers → CORS → [rate limits] → JSON body → router.
+// (ETag) → security headers → CORS → JSON body → rate limits (ratelimit/) → router.
 #pragma once
 
 #include <cstddef>

@@ -7,23 +7,28 @@
 namespace portcullis::redis {
 namespace {
 
-// KEYS[1] the key; ARGV: now, window ms. Returns 1 while locked; forgets an expired lock or an
-// attempt older than the window.
+// KEYS: the record, the email's index; ARGV: now, window ms, ip. Returns 1 while locked; forgets
+// an expired lock or an attempt older than the window.
 const Script kIsLocked(R"(
 local locked = redis.call('HGET', KEYS[1], 'lockedUntil')
 local now = tonumber(ARGV[1])
 if locked then
   if tonumber(locked) > now then return 1 end
   redis.call('DEL', KEYS[1])
+  redis.call('SREM', KEYS[2], ARGV[3])
   return 0
 end
 local last = redis.call('HGET', KEYS[1], 'lastFailedAt')
-if last and now - tonumber(last) > tonumber(ARGV[2]) then redis.call('DEL', KEYS[1]) end
+if last and now - tonumber(last) > tonumber(ARGV[2]) then
+  redis.call('DEL', KEYS[1])
+  redis.call('SREM', KEYS[2], ARGV[3])
+end
 return 0
 )");
 
-// KEYS[1] the key; ARGV: now, max attempts, window ms, lockout ms, user id ('' when unknown).
-// Returns 1 when this failure set the lock.
+// KEYS: the record, the email's index; ARGV: now, max attempts, window ms, lockout ms, user id
+// ('' when unknown), ip. Returns 1 when this failure set the lock. The index (the set of the
+// email's addresses) outlives every record it names, so clearing an email needs no SCAN.
 const Script kRecordFailure(R"(
 local now = tonumber(ARGV[1])
 local row = redis.call('HMGET', KEYS[1], 'failCount', 'firstFailedAt', 'lastFailedAt', 'lockedUntil', 'userId')
@@ -34,6 +39,8 @@ if row[1] and not row[4] and row[3] and now - tonumber(row[3]) <= tonumber(ARGV[
   first = tonumber(row[2]) or now
 end
 local user = row[5] or ARGV[5]
+redis.call('SADD', KEYS[2], ARGV[6])
+redis.call('PEXPIRE', KEYS[2], math.max(tonumber(ARGV[3]), tonumber(ARGV[4])))
 redis.call('HSET', KEYS[1], 'failCount', count, 'firstFailedAt', first, 'lastFailedAt', now)
 if user ~= '' then redis.call('HSET', KEYS[1], 'userId', user) end
 if count >= tonumber(ARGV[2]) then
@@ -44,6 +51,21 @@ end
 redis.call('HDEL', KEYS[1], 'lockedUntil')
 redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[3]))
 return 0
+)");
+
+// KEYS: the record, the email's index; ARGV: ip.
+const Script kClear(R"(
+redis.call('DEL', KEYS[1])
+redis.call('SREM', KEYS[2], ARGV[1])
+return 0
+)");
+
+// KEYS: the email's index; ARGV: the records' common prefix `login_attempt:<email>:`.
+const Script kClearEmail(R"(
+local ips = redis.call('SMEMBERS', KEYS[1])
+for _, ip in ipairs(ips) do redis.call('DEL', ARGV[1] .. ip) end
+redis.call('DEL', KEYS[1])
+return #ips
 )");
 
 std::string millis(auth::TimePoint t) {
@@ -73,14 +95,10 @@ std::string login_attempt_key(std::string_view email, std::string_view ip) {
     return key;
 }
 
-std::string login_attempt_pattern(std::string_view email) {
-    std::string pattern = "login_attempt:";
-    for (const char c : email) {
-        if (c == '*' || c == '?' || c == '[' || c == ']' || c == '\\') pattern += '\\';
-        pattern += c;
-    }
-    pattern += ":*";
-    return pattern;
+std::string login_attempt_index_key(std::string_view email) {
+    std::string key = "login_attempt:";
+    key += email;
+    return key;
 }
 
 RedisAttemptCounter::RedisAttemptCounter(Connections& connections, auth::LockoutPolicy policy)
@@ -95,8 +113,9 @@ Client& RedisAttemptCounter::client() const {
 
 auth::Task<bool> RedisAttemptCounter::is_locked(std::string_view email, std::string_view ip,
                                                 auth::TimePoint now) {
-    const std::vector<std::string> keys{login_attempt_key(email, ip)};
-    const std::vector<std::string> args{millis(now), millis_of(policy_.window)};
+    const std::vector<std::string> keys{login_attempt_key(email, ip),
+                                        login_attempt_index_key(email)};
+    const std::vector<std::string> args{millis(now), millis_of(policy_.window), std::string(ip)};
     const Reply reply = co_await client().run_script(kIsLocked, keys, args);
     co_return integer_of(reply) == 1;
 }
@@ -104,37 +123,31 @@ auth::Task<bool> RedisAttemptCounter::is_locked(std::string_view email, std::str
 auth::Task<bool> RedisAttemptCounter::record_failure(std::string_view email, std::string_view ip,
                                                      std::optional<std::string_view> user_id,
                                                      auth::TimePoint now) {
-    const std::vector<std::string> keys{login_attempt_key(email, ip)};
-    const std::vector<std::string> args{millis(now), std::to_string(policy_.max_attempts),
-                                        millis_of(policy_.window), millis_of(policy_.lockout),
-                                        std::string(user_id.value_or(std::string_view{}))};
+    const std::vector<std::string> keys{login_attempt_key(email, ip),
+                                        login_attempt_index_key(email)};
+    const std::vector<std::string> args{millis(now),
+                                        std::to_string(policy_.max_attempts),
+                                        millis_of(policy_.window),
+                                        millis_of(policy_.lockout),
+                                        std::string(user_id.value_or(std::string_view{})),
+                                        std::string(ip)};
     const Reply reply = co_await client().run_script(kRecordFailure, keys, args);
     co_return integer_of(reply) == 1;
 }
 
 auth::Task<void> RedisAttemptCounter::clear(std::string_view email, std::string_view ip) {
-    const std::vector<std::string> command{"DEL", login_attempt_key(email, ip)};
-    const Reply reply = co_await client().call(command);
-    if (reply.is_error()) throw Unavailable("Redis refused DEL: " + reply.text);
+    const std::vector<std::string> keys{login_attempt_key(email, ip),
+                                        login_attempt_index_key(email)};
+    const std::vector<std::string> args{std::string(ip)};
+    const Reply reply = co_await client().run_script(kClear, keys, args);
+    integer_of(reply);
 }
 
 auth::Task<void> RedisAttemptCounter::clear_email(std::string_view email) {
-    const std::string pattern = login_attempt_pattern(email);
-    std::string cursor = "0";
-    do {
-        const std::vector<std::string> scan{"SCAN", cursor, "MATCH", pattern, "COUNT", "1000"};
-        const Reply reply = co_await client().call(scan);
-        if (reply.type != Reply::Type::array || reply.elements.size() != 2) {
-            throw Unavailable("unexpected Redis reply to SCAN");
-        }
-        cursor = reply.elements[0].text;
-        if (!reply.elements[1].elements.empty()) {
-            std::vector<std::string> del{"DEL"};
-            for (const auto& key : reply.elements[1].elements) del.push_back(key.text);
-            const Reply deleted = co_await client().call(del);
-            if (deleted.is_error()) throw Unavailable("Redis refused DEL: " + deleted.text);
-        }
-    } while (cursor != "0");
+    const std::vector<std::string> keys{login_attempt_index_key(email)};
+    const std::vector<std::string> args{login_attempt_key(email, "")};
+    const Reply reply = co_await client().run_script(kClearEmail, keys, args);
+    integer_of(reply);
 }
 
 }  // namespace portcullis::redis

@@ -1,7 +1,8 @@
 // Login-attempt tracking in Redis (decisions A.2): the rules of contract 5.7 in one atomic script
 // per call, one hash per (email, IP) under `login_attempt:<email>:<ip>` that expires by itself
 // (after the window without a lock, after the lockout with one), so every replica sees the same
-// count. Throws redis::Unavailable when Redis cannot answer.
+// count; a per-email index of addresses lets an email be cleared without scanning the keyspace.
+// Throws redis::Unavailable when Redis cannot answer.
 #pragma once
 
 #include <string>
@@ -14,8 +15,8 @@ namespace portcullis::redis {
 
 // `login_attempt:<email>:<ip>`.
 std::string login_attempt_key(std::string_view email, std::string_view ip);
-// A SCAN pattern matching every key of the email (glob characters escaped).
-std::string login_attempt_pattern(std::string_view email);
+// `login_attempt:<email>`: the set of the addresses that have a record for the email.
+std::string login_attempt_index_key(std::string_view email);
 
 class RedisAttemptCounter final : public auth::AttemptCounter {
 public:

@@ -661,6 +661,45 @@ TEST_F(EmailFlows, PendingEmailSurvivesAKilledProcess) {
     EXPECT_EQ(mails_to(sink.maildir(), email).size(), 1u);
 }
 
+// Decisions B.12 with C.2: a retry long after the first attempt does not mail a token that is
+// about to expire (nor claim the full TTL for it): under half its TTL left, a fresh token is made
+// and the old one is voided.
+TEST_F(EmailFlows, RetryAfterALongOutageMailsAFreshToken) {
+    SmtpSink sink;
+    sink.start();
+    auto& server = start_with(
+        env_for(std::to_string(sink.port()), {{"AUTH_EMAIL_VERIFICATION_REQUIRED", "true"},
+                                              {"EMAIL_OUTBOX_RETRY_BASE_MS", "500"},
+                                              {"EMAIL_OUTBOX_RETRY_MAX_MS", "500"}}));
+    sink.stop();
+    const std::string email = unique_email("stale");
+    ASSERT_EQ(register_user(server, email).status, 201);
+    ASSERT_TRUE(server
+                    .wait_for_line(
+                        [](const boost::json::value& v) {
+                            return json_string_at(v, {"msg"}) == "Email send failed, retrying";
+                        },
+                        10s)
+                    .has_value())
+        << server.output();
+    // As if the outage had lasted 50 of the token's 60 minutes.
+    db_->exec(
+        R"(UPDATE "VerificationToken" SET "expiresAt" = (now() AT TIME ZONE 'UTC') + interval '10 minutes')");
+    const auto stale_hash = db_->query_scalar(R"(SELECT "tokenHash" FROM "VerificationToken")");
+    ASSERT_TRUE(stale_hash);
+    sink.start();
+    const auto mails = wait_for_mails(sink.maildir(), email, 1, 20s);
+    ASSERT_EQ(mails.size(), 1u) << server.output();
+    const std::string token = token_in(mails[0].text);
+    EXPECT_THAT(mails[0].text, HasSubstr("1 hour"));
+    EXPECT_EQ(db_->query_scalar(R"(SELECT count(*) FROM "VerificationToken"
+                                   WHERE "tokenHash" = ')" +
+                                *stale_hash + R"(' AND "usedAt" IS NOT NULL)"),
+              "1")
+        << "the stale token is voided";
+    EXPECT_EQ(post(server, "/auth/verify-email", R"({"token":")" + token + R"("})").status, 204);
+}
+
 // Decisions C.2: after the last attempt a row is dead: logged as an error, its token cleared.
 TEST_F(EmailFlows, UndeliverableEmailIsMarkedDeadAfterTheLastAttempt) {
     auto& server = start_with(

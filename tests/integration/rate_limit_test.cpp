@@ -179,6 +179,20 @@ TEST_P(Limiters, PasswordResetAndResendVerificationLimiters) {
     expect_rejected(p("/auth/resend-verification", "{}"), "1");
 }
 
+TEST_P(Limiters, BodyParserFailuresAreNotCounted) {
+    // Contract 1: parser errors answer before the limiters; decisions B.4 adds request id,
+    // security headers, CORS and metrics to them, not rate limiting.
+    start({{"RATE_LIMIT_RPM", "1"}});
+    for (int i = 0; i < 3; ++i) {
+        const auto bad = p("/auth/login", "{not json");
+        EXPECT_EQ(bad.status, 400) << bad.body;
+        EXPECT_FALSE(bad.has_header("ratelimit-limit"));
+        EXPECT_TRUE(bad.has_header("x-request-id"));
+    }
+    EXPECT_EQ(g("/health").status, 200);
+    EXPECT_EQ(g("/health").status, 429);
+}
+
 TEST_P(Limiters, ClientsAreKeyedByAddressThroughTrustedProxies) {
     start({{"RATE_LIMIT_RPM", "1"}, {"TRUST_PROXY", "1"}});
     const auto as = [&](const std::string& address) {

@@ -163,6 +163,19 @@ TEST_P(AttemptCounters, ConcurrentFailuresNeverFail) {
     EXPECT_TRUE(locked("h@x.io", "9.9.9.9", t0_));
 }
 
+TEST_P(AttemptCounters, EveryRedisKeyExpiresByItself) {
+    if (!redis_server_) GTEST_SKIP() << "Redis only";
+    fail("i@x.io", "1.1.1.1", t0_);
+    for (int i = 0; i < 3; ++i) fail("i@x.io", "2.2.2.2", t0_);
+    const auto keys = redis_server_->cli("--scan");
+    EXPECT_EQ(keys.size(), 3u);  // two records and the email's index
+    for (const auto& key : keys) {
+        const auto ttl = redis_server_->cli("PTTL '" + key + "'");
+        ASSERT_EQ(ttl.size(), 1u);
+        EXPECT_GT(std::stoll(ttl[0]), 0) << key;
+    }
+}
+
 INSTANTIATE_TEST_SUITE_P(Stores, AttemptCounters, ::testing::Values("postgres", "redis"),
                          [](const auto& i) { return i.param; });
 
