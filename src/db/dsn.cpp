@@ -172,12 +172,18 @@ std::optional<ConnectionSettings> parse_database_url(std::string_view url, std::
         error = "DATABASE_URL is empty";
         return std::nullopt;
     }
-    if (is_uri(text)) return parse_uri(text, error);
-    if (text.find("://") != std::string_view::npos) {
+    if (text.find("://") != std::string_view::npos && !is_uri(text)) {
         error = "DATABASE_URL must use the postgresql:// or postgres:// scheme";
         return std::nullopt;
     }
-    return parse_key_values(text, error);
+    auto settings = is_uri(text) ? parse_uri(text, error) : parse_key_values(text, error);
+    if (!settings) return settings;
+    // Prisma's engine never negotiates GSSAPI encryption; libpq would try it first on every
+    // connection (a Kerberos credential lookup). Off unless the URL asks for it.
+    const bool gss_given = std::any_of(settings->params.begin(), settings->params.end(),
+                                       [](const auto& p) { return p.first == "gssencmode"; });
+    if (!gss_given) settings->params.emplace_back("gssencmode", "disable");
+    return settings;
 }
 
 std::string mask_database_url(std::string_view url) {

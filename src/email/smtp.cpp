@@ -1,7 +1,7 @@
 // See smtp.hpp.
 #include "email/smtp.hpp"
 
-#include <curl/curl.h>
+#include "email/curl_api.hpp"
 
 #include <cstring>
 #include <memory>
@@ -39,60 +39,62 @@ int on_progress(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
 }
 
 struct CurlDeleter {
-    void operator()(CURL* curl) const { curl_easy_cleanup(curl); }
+    const CurlApi* api;
+    void operator()(CURL* curl) const { api->easy_cleanup(curl); }
 };
 struct SlistDeleter {
-    void operator()(curl_slist* list) const { curl_slist_free_all(list); }
+    const CurlApi* api;
+    void operator()(curl_slist* list) const { api->slist_free_all(list); }
 };
 }  // namespace
 
 void smtp_global_init() {
-    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-        throw std::runtime_error("libcurl initialisation failed");
-    }
+    load_curl();
 }
 
 SendResult smtp_send(const SmtpSettings& settings, const std::string& envelope_from,
                      const std::string& recipient, const std::string& message,
                      const std::atomic<bool>* cancel) {
-    std::unique_ptr<CURL, CurlDeleter> curl(curl_easy_init());
+    const CurlApi* const api = loaded_curl();
+    if (api == nullptr) return {false, "libcurl is not loaded (smtp_global_init was not called)"};
+    std::unique_ptr<CURL, CurlDeleter> curl(api->easy_init(), CurlDeleter{api});
     if (!curl) return {false, "libcurl could not create a handle"};
     const std::unique_ptr<curl_slist, SlistDeleter> recipients(
-        curl_slist_append(nullptr, ("<" + recipient + ">").c_str()));
+        api->slist_append(nullptr, ("<" + recipient + ">").c_str()), SlistDeleter{api});
     Upload upload{message, 0};
     char error_buffer[CURL_ERROR_SIZE] = {};
     const std::string url = url_for(settings);
     const std::string from = "<" + envelope_from + ">";
     CURL* h = curl.get();
-    curl_easy_setopt(h, CURLOPT_URL, url.c_str());
-    curl_easy_setopt(h, CURLOPT_MAIL_FROM, from.c_str());
-    curl_easy_setopt(h, CURLOPT_MAIL_RCPT, recipients.get());
-    curl_easy_setopt(h, CURLOPT_READFUNCTION, &read_upload);
-    curl_easy_setopt(h, CURLOPT_READDATA, &upload);
-    curl_easy_setopt(h, CURLOPT_UPLOAD, 1L);
-    curl_easy_setopt(h, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(message.size()));
+    api->easy_setopt(h, CURLOPT_URL, url.c_str());
+    api->easy_setopt(h, CURLOPT_MAIL_FROM, from.c_str());
+    api->easy_setopt(h, CURLOPT_MAIL_RCPT, recipients.get());
+    api->easy_setopt(h, CURLOPT_READFUNCTION, &read_upload);
+    api->easy_setopt(h, CURLOPT_READDATA, &upload);
+    api->easy_setopt(h, CURLOPT_UPLOAD, 1L);
+    api->easy_setopt(h, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(message.size()));
     // Implicit TLS must succeed; otherwise STARTTLS is used when offered (contract 8.1).
-    curl_easy_setopt(h, CURLOPT_USE_SSL,
+    api->easy_setopt(h, CURLOPT_USE_SSL,
                      static_cast<long>(settings.secure ? CURLUSESSL_ALL : CURLUSESSL_TRY));
-    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS,
+    api->easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS,
                      static_cast<long>(settings.connect_timeout.count()));
-    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, static_cast<long>(settings.timeout.count()));
+    api->easy_setopt(h, CURLOPT_TIMEOUT_MS, static_cast<long>(settings.timeout.count()));
     // Timeouts without SIGALRM: the process handles its signals synchronously.
-    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(h, CURLOPT_ERRORBUFFER, error_buffer);
+    api->easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+    api->easy_setopt(h, CURLOPT_ERRORBUFFER, error_buffer);
     if (cancel != nullptr) {
-        curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, &on_progress);
-        curl_easy_setopt(h, CURLOPT_XFERINFODATA, const_cast<std::atomic<bool>*>(cancel));
-        curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+        api->easy_setopt(h, CURLOPT_XFERINFOFUNCTION, &on_progress);
+        api->easy_setopt(h, CURLOPT_XFERINFODATA, const_cast<std::atomic<bool>*>(cancel));
+        api->easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
     }
     if (settings.user && settings.password) {
-        curl_easy_setopt(h, CURLOPT_USERNAME, settings.user->c_str());
-        curl_easy_setopt(h, CURLOPT_PASSWORD, settings.password->c_str());
+        api->easy_setopt(h, CURLOPT_USERNAME, settings.user->c_str());
+        api->easy_setopt(h, CURLOPT_PASSWORD, settings.password->c_str());
     }
-    const CURLcode code = curl_easy_perform(h);
+    const CURLcode code = api->easy_perform(h);
     if (code == CURLE_OK) return {true, {}};
     // libcurl's messages name the server and the failing step, never the credentials.
-    std::string error = curl_easy_strerror(code);
+    std::string error = api->easy_strerror(code);
     if (error_buffer[0] != '\0') error += std::string(": ") + error_buffer;
     if (settings.password && !settings.password->empty()) {
         // Belt and braces: a password must never reach a log line (decisions B.3).

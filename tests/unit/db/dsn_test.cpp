@@ -33,6 +33,13 @@ TEST(DatabaseUrl, UrlFormGivesEveryPart) {
     EXPECT_EQ(s.masked, "postgresql://app:***@db.internal:6543/auth?sslmode=require");
 }
 
+TEST(DatabaseUrl, GssapiEncryptionIsOffUnlessAsked) {
+    EXPECT_EQ(param(parse("postgresql://app@db/auth"), "gssencmode"), "disable");
+    EXPECT_EQ(param(parse("host=db dbname=auth"), "gssencmode"), "disable");
+    EXPECT_EQ(param(parse("postgresql://app@db/auth?gssencmode=require"), "gssencmode"), "require");
+    EXPECT_EQ(param(parse("host=db gssencmode=prefer"), "gssencmode"), "prefer");
+}
+
 TEST(DatabaseUrl, PercentEncodedCredentialsAreDecoded) {
     const auto s = parse("postgres://us%40er:p%40ss%3Aw%2Frd%23@localhost/db");
     EXPECT_EQ(param(s, "user"), "us@er");
