@@ -22,7 +22,7 @@ constexpr Statement kClaim{"outbox_claim", R"(WITH due AS (
        SET "availableAt" = $2::timestamp(3), attempts = o.attempts + 1,
            "updatedAt" = $1::timestamp(3)
        FROM due WHERE o.id = due.id
-       RETURNING o.id, o.kind, o.email, o.token, o.attempts)"};
+       RETURNING o.id, o.kind, o.email, o.token, o.attempts, o."userId")"};
 
 // Queued request → token. `job` makes the statement a no-op when the row is no longer this
 // attempt's; `old` voids older unused tokens (contract 5.6).
@@ -43,7 +43,7 @@ constexpr Statement kResolveReset{"outbox_resolve_reset", R"(WITH job AS (
          UPDATE "EmailOutbox" SET token = $8, "userId" = u.id, email = u.email,
                                   "updatedAt" = $4::timestamp(3)
          FROM u WHERE "EmailOutbox".id = $1)
-       SELECT email FROM u)"};
+       SELECT email, id FROM u)"};
 
 constexpr Statement kResolveVerification{"outbox_resolve_verification", R"(WITH job AS (
          SELECT 1 FROM "EmailOutbox"
@@ -61,7 +61,7 @@ constexpr Statement kResolveVerification{"outbox_resolve_verification", R"(WITH 
          UPDATE "EmailOutbox" SET token = $8, "userId" = u.id, email = u.email,
                                   "updatedAt" = $4::timestamp(3)
          FROM u WHERE "EmailOutbox".id = $1)
-       SELECT email FROM u)"};
+       SELECT email, id FROM u)"};
 
 constexpr Statement kMarkDone{"outbox_mark_done", R"(UPDATE "EmailOutbox"
        SET status = $3, token = NULL, "lastError" = $4, "updatedAt" = $5::timestamp(3),
@@ -110,6 +110,7 @@ Task<std::vector<OutboxRow>> PgOutbox::claim(auth::TimePoint now, auth::TimePoin
         row.email = r.get(i, 2);
         row.token = r.optional(i, 3);
         row.attempts = std::stoi(std::string(r.get(i, 4)));
+        row.user_id = r.optional(i, 5);
         rows.push_back(std::move(row));
     }
     co_return rows;
@@ -128,7 +129,7 @@ Task<std::optional<ResolvedRequest>> PgOutbox::resolve(const OutboxRow& row, aut
         try {
             const Result r = co_await database_.local().execute(statement, params);
             if (r.rows() == 0) co_return std::nullopt;
-            co_return ResolvedRequest{std::string(r.get(0, 0)), token};
+            co_return ResolvedRequest{std::string(r.get(0, 0)), token, std::string(r.get(0, 1))};
         } catch (const QueryError& e) {
             // Contract 5.6: a tokenHash collision is retried with a new token.
             if (!e.unique_violation() || attempt >= kTokenAttempts) throw;

@@ -22,12 +22,14 @@ struct OutboxRow {
     std::string email;                 // recipient, or the requested address while no token exists
     std::optional<std::string> token;  // raw token; absent for a queued request
     int attempts = 0;                  // this claim's attempt number (1-based)
+    std::optional<std::string> user_id;  // the account, once known
 };
 
 // The token a queued request resolved to.
 struct ResolvedRequest {
     std::string recipient;  // the account's email as stored
     std::string token;
+    std::string user_id;
 };
 
 class PgOutbox {

@@ -151,6 +151,7 @@ boost::asio::awaitable<void> OutboxSender::process(const db::OutboxRow& row) {
 
     std::string recipient = row.email;
     std::string token;
+    std::string user_id = row.user_id.value_or(std::string{});
     const auto ttl = std::chrono::minutes(outbox_.ttl_minutes(row.kind));
     int minutes_left = outbox_.ttl_minutes(row.kind);
     bool fresh_token_needed = !row.token;
@@ -177,6 +178,7 @@ boost::asio::awaitable<void> OutboxSender::process(const db::OutboxRow& row) {
         }
         recipient = resolved->recipient;
         token = resolved->token;
+        user_id = resolved->user_id;
     }
     const RenderedEmail rendered = render(kind, token, minutes_left);
 
@@ -229,8 +231,11 @@ boost::asio::awaitable<void> OutboxSender::process(const db::OutboxRow& row) {
                         .str("error", result.error)
                         .num("attempt", static_cast<std::int64_t>(row.attempts))
                         .num("maxAttempts", static_cast<std::int64_t>(max_attempts)));
+        // Contract 8.3: {err, recipient}, and userId for password resets.
+        LogFields fields = LogFields().error("Error", result.error);
+        if (kind == EmailKind::password_reset && !user_id.empty()) fields.str("userId", user_id);
         logger_.log(Level::error, "Failed to send " + std::string(lower_label(kind)) + " email",
-                    LogFields().error("Error", result.error).str("recipient", recipient));
+                    fields.str("recipient", recipient));
         if (events_ != nullptr) events_->email_dead();
         co_return;
     }

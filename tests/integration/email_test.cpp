@@ -730,6 +730,29 @@ TEST_F(EmailFlows, UndeliverableEmailIsMarkedDeadAfterTheLastAttempt) {
     EXPECT_THAT(get(server.port(), "/metrics").body, HasSubstr("portcullis_outbox_dead_total 1\n"));
 }
 
+// Contract 8.3: an undeliverable reset email logs `Failed to send password reset email` with
+// {err, userId, recipient}.
+TEST_F(EmailFlows, UndeliverableResetEmailNamesTheUser) {
+    auto& server =
+        start_with(env_for(std::to_string(free_port()), {{"EMAIL_OUTBOX_MAX_ATTEMPTS", "1"}}));
+    const std::string email = unique_email("dead-reset");
+    ASSERT_EQ(register_user(server, email).status, 201);
+    EXPECT_EQ(
+        post(server, "/auth/request-password-reset", R"({"email":")" + email + R"("})").status,
+        202);
+    const auto failed = server.wait_for_line(
+        [](const boost::json::value& v) {
+            return json_string_at(v, {"msg"}) == "Failed to send password reset email";
+        },
+        10s);
+    ASSERT_TRUE(failed.has_value()) << server.output();
+    const auto user_id =
+        db_->query_scalar(R"(SELECT id FROM "User" WHERE email = ')" + email + "'");
+    ASSERT_TRUE(user_id);
+    EXPECT_EQ(json_string_at(*failed, {"userId"}), *user_id);
+    EXPECT_EQ(json_string_at(*failed, {"recipient"}), email);
+}
+
 // Decisions C.2: replicas share the outbox; FOR UPDATE SKIP LOCKED and the lease keep each email
 // to one sender.
 TEST_F(EmailFlows, TwoServersSharingTheDatabaseSendEachEmailOnce) {
