@@ -4,7 +4,6 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include <openssl/sha.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -25,6 +24,7 @@
 
 #include "http_client.hpp"
 #include "server_process.hpp"
+#include "sha256.hpp"
 #include "test_database.hpp"
 
 namespace portcullis::test {
@@ -36,18 +36,6 @@ namespace fs = std::filesystem;
 
 constexpr const char* kPassword = "Str0ng!Passw0rd";
 constexpr const char* kNewPassword = "N3w!Passw0rd-ok";
-
-std::string sha256_hex(const std::string& text) {
-    unsigned char digest[SHA256_DIGEST_LENGTH];
-    SHA256(reinterpret_cast<const unsigned char*>(text.data()), text.size(), digest);
-    static constexpr char kHex[] = "0123456789abcdef";
-    std::string out;
-    for (const unsigned char b : digest) {
-        out.push_back(kHex[b >> 4]);
-        out.push_back(kHex[b & 0x0f]);
-    }
-    return out;
-}
 
 std::string lower(std::string text) {
     std::transform(text.begin(), text.end(), text.begin(),

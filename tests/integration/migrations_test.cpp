@@ -5,7 +5,6 @@
 #include <gtest/gtest.h>
 
 #include <libpq-fe.h>
-#include <openssl/sha.h>
 
 #include <chrono>
 #include <cstdlib>
@@ -20,6 +19,7 @@
 #include <vector>
 
 #include "server_process.hpp"
+#include "sha256.hpp"
 #include "test_database.hpp"
 
 namespace portcullis::test {
@@ -73,18 +73,6 @@ std::string read_file(const std::filesystem::path& path) {
 std::string migration_sql(const std::string& name) {
     return read_file(std::filesystem::path(PORTCULLIS_SOURCE_DIR) / "src/db/migrations" / name /
                      "migration.sql");
-}
-
-std::string sha256_hex(const std::string& text) {
-    unsigned char digest[SHA256_DIGEST_LENGTH];
-    SHA256(reinterpret_cast<const unsigned char*>(text.data()), text.size(), digest);
-    static constexpr char kHex[] = "0123456789abcdef";
-    std::string out;
-    for (const unsigned char b : digest) {
-        out.push_back(kHex[b >> 4]);
-        out.push_back(kHex[b & 0x0f]);
-    }
-    return out;
 }
 
 // Every migration the binary ships, in order: the contract's, then our own.
