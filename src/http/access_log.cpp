@@ -145,10 +145,18 @@ Middleware access_log(observability::Logger& logger, UserResolver resolve_user) 
             line += ",\"userId\":";
             append_json_string(line, *request.user_id);
         }
-        append_response(line, response);
+        // pino-http's `request aborted`: the client left before the response (10.2).
+        const bool aborted = client_disconnected(request);
+        if (aborted) {
+            line += ",\"res\":{\"statusCode\":null,\"headers\":{}}";
+        } else {
+            append_response(line, response);
+        }
         line += ",\"responseTime\":";
         append_json_number(line, static_cast<std::int64_t>(ms));
-        if (response.status >= 500) {
+        if (aborted) {
+            line += ",\"msg\":\"request aborted\"}";
+        } else if (response.status >= 500) {
             line += ",\"err\":{\"type\":\"Error\",\"message\":\"failed with status code ";
             append_json_number(line, static_cast<std::int64_t>(response.status));
             line += "\"},\"msg\":\"request errored\"}";

@@ -1,6 +1,10 @@
 // See request.hpp. Out of line so that the header needs only Boost.JSON's forward declarations.
 #include "http/request.hpp"
 
+#include <sys/socket.h>
+
+#include <cerrno>
+
 #include <boost/json/value.hpp>
 
 namespace portcullis::http {
@@ -15,6 +19,14 @@ std::string_view Request::param(std::string_view name) const {
         if (n == name) return v;
     }
     return {};
+}
+
+bool client_disconnected(const Request& request) {
+    if (request.socket_fd < 0) return false;
+    char byte = 0;
+    const ssize_t n = ::recv(request.socket_fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+    if (n == 0) return true;
+    return n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR;
 }
 
 }  // namespace portcullis::http

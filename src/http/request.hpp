@@ -40,6 +40,7 @@ struct Request {
     std::string remote_address;  // socket peer as Node shows it (`::ffff:127.0.0.1`)
     std::uint16_t remote_port = 0;
     std::string client_ip;  // derived through TRUST_PROXY (2.4)
+    int socket_fd = -1;     // the connection's socket; only for noticing that the client left
     std::chrono::steady_clock::time_point start;
 
     // Filled by the router.
@@ -52,5 +53,9 @@ struct Request {
 
     bool is_head() const { return method == "HEAD"; }
 };
+
+// True when the client has closed or reset its connection (a non-blocking peek reads EOF or an
+// error): the request was aborted (contract 10.2). One system call; pipelined bytes count as alive.
+bool client_disconnected(const Request& request);
 
 }  // namespace portcullis::http

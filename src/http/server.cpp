@@ -340,6 +340,7 @@ struct Server::Impl {
             const bool client_keep_alive = parser.get().keep_alive();
             Request request = make_request(parser, remote_address, remote_port, start);
             request.body_too_large = body_too_large;
+            request.socket_fd = connection.socket.native_handle();
             Response response = co_await pipeline.run(request);
 
             // An unread body leaves the stream unusable; shutdown closes after this response.

@@ -8,6 +8,7 @@
 
 #include "http_client.hpp"
 #include "server_process.hpp"
+#include "test_database.hpp"
 
 namespace portcullis::test {
 namespace {
@@ -27,6 +28,41 @@ std::string client_ip_for(const ServerProcess& server, const std::string& id,
     get(server.port(), "/health", headers);
     const auto line = log_for(server, id);
     return line ? json_string_at(*line, {"req", "clientIp"}) : "<no log line>";
+}
+
+// Contract 10.2: a client that disconnects before its response is logged as `request aborted`
+// with a null status code.
+TEST(RequestLog, ClientThatLeavesBeforeTheResponseIsLoggedAsAborted) {
+    TestDatabase db;
+    auto env = base_env();
+    env["DATABASE_URL"] = db.url();  // default Argon2 parameters: a login hashes for ~100 ms
+    ServerProcess server(env, {"serve", "--migrate"});
+    ASSERT_TRUE(server.wait_healthy(std::chrono::seconds(30))) << server.output();
+    const std::string body = R"({"email":"nobody@example.com","password":"Whatever-123!"})";
+    {
+        Connection connection("127.0.0.1", server.port());
+        connection.send(serialize(
+            {.method = "POST",
+             .path = "/auth/login",
+             .headers = {{"Content-Type", "application/json"}, {"X-Request-Id", "gone-early"}},
+             .body = body}));
+        connection.close();
+    }
+    const auto line = server.wait_for_line([](const boost::json::value& v) {
+        return json_string_at(v, {"req", "id"}) == "gone-early";
+    });
+    ASSERT_TRUE(line) << server.output();
+    EXPECT_EQ(json_string_at(*line, {"msg"}), "request aborted");
+    EXPECT_TRUE(line->at("res").at("statusCode").is_null());
+    EXPECT_EQ(line->at("level").as_int64(), 30);
+
+    // The same request from a client that waits is completed as usual.
+    const auto answered =
+        post_json(server.port(), "/auth/login", body, {{"X-Request-Id", "stayed"}});
+    EXPECT_EQ(answered.status, 401);
+    const auto completed = log_for(server, "stayed");
+    ASSERT_TRUE(completed) << server.output();
+    EXPECT_EQ(completed->at("res").at("statusCode").as_int64(), 401);
 }
 
 TEST(RequestLog, LineHasPinoHttpShapeAndRedactions) {
