@@ -146,7 +146,8 @@ Middleware access_log(observability::Logger& logger, UserResolver resolve_user) 
             append_json_string(line, *request.user_id);
         }
         // pino-http's `request aborted`: the client left before the response (10.2).
-        const bool aborted = client_disconnected(request);
+        // A client that ended its stream early on purpose still gets (and waits for) its 400.
+        const bool aborted = !request.body_incomplete && client_disconnected(request);
         if (aborted) {
             line += ",\"res\":{\"statusCode\":null,\"headers\":{}}";
         } else {

@@ -64,6 +64,9 @@ Middleware json_body(BodyOptions options) {
                                      util::to_lower(util::trim(encoding_header)) + "\"");
         }
         if (request.body_too_large) throw HttpError(413, "request entity too large");
+        if (request.body_incomplete) {
+            throw HttpError(400, "request size did not match content length");
+        }
 
         auto inflated = decompress(*coding, request.body, options.limit);
         if (inflated.status == InflateResult::Status::too_large) {

@@ -35,6 +35,8 @@ struct Request {
 
     // Set by the connection when the body exceeded its size limit while reading (413 later).
     bool body_too_large = false;
+    // Set when the client ended its stream before sending Content-Length bytes (400 later).
+    bool body_incomplete = false;
 
     std::string id;              // request id (3.5)
     std::string remote_address;  // socket peer as Node shows it (`::ffff:127.0.0.1`)

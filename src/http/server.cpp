@@ -297,6 +297,7 @@ struct Server::Impl {
             auto [header_ec, header_bytes] =
                 co_await bhttp::async_read_header(connection.socket, buffer, parser, kUseTuple);
             bool body_too_large = header_ec == bhttp::error::body_limit;
+            bool body_incomplete = false;
             if (header_ec && !body_too_large) {
                 if (connection.timed_out) {
                     co_await reject(connection, 408, "Request Timeout");
@@ -323,6 +324,9 @@ struct Server::Impl {
                     co_await bhttp::async_read(connection.socket, buffer, parser, kUseTuple);
                 if (body_ec == bhttp::error::body_limit) {
                     body_too_large = true;
+                } else if (body_ec == bhttp::error::partial_message && !connection.timed_out) {
+                    // The client half-closed early: still answered (contract 3.2), then closed.
+                    body_incomplete = true;
                 } else if (body_ec) {
                     if (connection.timed_out) {
                         co_await reject(connection, 408, "Request Timeout");
@@ -340,11 +344,13 @@ struct Server::Impl {
             const bool client_keep_alive = parser.get().keep_alive();
             Request request = make_request(parser, remote_address, remote_port, start);
             request.body_too_large = body_too_large;
+            request.body_incomplete = body_incomplete;
             request.socket_fd = connection.socket.native_handle();
             Response response = co_await pipeline.run(request);
 
             // An unread body leaves the stream unusable; shutdown closes after this response.
-            const bool keep_alive = client_keep_alive && !body_too_large && !worker.closing;
+            const bool keep_alive =
+                client_keep_alive && !body_too_large && !body_incomplete && !worker.closing;
             const bool written =
                 co_await write_response(connection, response, request.is_head(), keep_alive);
             if (!written || !keep_alive) co_return;

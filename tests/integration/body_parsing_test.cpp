@@ -122,3 +122,24 @@ TEST_F(BodyParsing, ExpectContinueIsAnswered) {
 
 }  // namespace
 }  // namespace portcullis::test
+
+namespace portcullis::test {
+namespace {
+
+// Contract 3.2: a JSON body shorter than its Content-Length (the client ended its stream early)
+// is 400 `request size did not match content length`, through the normal pipeline.
+TEST_F(BodyParsing, BodyShorterThanItsContentLengthIs400) {
+    Connection connection("127.0.0.1", port());
+    connection.send(
+        "POST /no-such-route HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        "Content-Length: 100\r\n\r\n{\"a\":1}");
+    connection.shutdown_write();
+    const auto r = connection.read_response();
+    EXPECT_EQ(r.status, 400);
+    EXPECT_EQ(r.body, R"({"error":{"message":"request size did not match content length"}})");
+    expect_pipeline_headers(r);
+    EXPECT_TRUE(connection.closed_by_peer());
+}
+
+}  // namespace
+}  // namespace portcullis::test

@@ -69,6 +69,10 @@ Connection::~Connection() {
     close();
 }
 
+void Connection::shutdown_write() {
+    if (fd_ >= 0) ::shutdown(fd_, SHUT_WR);
+}
+
 void Connection::close() {
     if (fd_ >= 0) ::close(fd_);
     fd_ = -1;

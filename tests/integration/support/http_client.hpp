@@ -39,6 +39,8 @@ public:
     // True when the server closed the connection (reads EOF) within `timeout`.
     bool closed_by_peer(std::chrono::milliseconds timeout = std::chrono::seconds(5));
     void close();
+    // Ends the sending direction (FIN) while still reading the answer.
+    void shutdown_write();
 
 private:
     bool fill(std::chrono::steady_clock::time_point deadline);  // false on EOF
