@@ -1,5 +1,5 @@
-// See fallback_attempt_counter.hpp. The primary's exception is caught as a value first and the
-// secondary awaited outside the handler (no co_await inside a catch block).
+// See fallback_attempt_counter.hpp. The secondary is awaited after the handler, since a catch block
+// may not contain co_await; only a caught exception gets there.
 #include "auth/fallback_attempt_counter.hpp"
 
 #include "util/unavailable.hpp"
@@ -8,37 +8,30 @@ namespace portcullis::auth {
 
 Task<bool> FallbackAttemptCounter::is_locked(std::string_view email, std::string_view ip,
                                              TimePoint now) {
-    bool primary_down = false;
     try {
         co_return co_await primary_.is_locked(email, ip, now);
     } catch (const util::Unavailable&) {
-        primary_down = true;
     }
-    if (primary_down) co_return co_await secondary_.is_locked(email, ip, now);
-    co_return false;
+    co_return co_await secondary_.is_locked(email, ip, now);
 }
 
 Task<bool> FallbackAttemptCounter::record_failure(std::string_view email, std::string_view ip,
                                                   std::optional<std::string_view> user_id,
                                                   TimePoint now) {
-    bool primary_down = false;
     try {
         co_return co_await primary_.record_failure(email, ip, user_id, now);
     } catch (const util::Unavailable&) {
-        primary_down = true;
     }
-    if (primary_down) co_return co_await secondary_.record_failure(email, ip, user_id, now);
-    co_return false;
+    co_return co_await secondary_.record_failure(email, ip, user_id, now);
 }
 
 Task<void> FallbackAttemptCounter::clear(std::string_view email, std::string_view ip) {
-    bool primary_down = false;
     try {
         co_await primary_.clear(email, ip);
+        co_return;
     } catch (const util::Unavailable&) {
-        primary_down = true;
     }
-    if (primary_down) co_await secondary_.clear(email, ip);
+    co_await secondary_.clear(email, ip);
 }
 
 Task<void> FallbackAttemptCounter::clear_email(std::string_view email) {

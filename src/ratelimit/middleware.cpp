@@ -1,6 +1,7 @@
 // See middleware.hpp.
 #include "ratelimit/middleware.hpp"
 
+#include "http/router.hpp"
 #include "util/strings.hpp"
 #include "util/unavailable.hpp"
 
@@ -24,10 +25,23 @@ http::Response rejection(const LimiterSpec& limiter, const Decision& d) {
     return response;
 }
 
+// Route matching is the router's (Express rules: case-insensitive, one optional trailing slash,
+// HEAD served by GET); these tables only name the routes, their handlers are never called.
+http::Router route_table(std::string_view method, std::initializer_list<const char*> patterns) {
+    http::Router router;
+    for (const char* pattern : patterns) router.add({std::string(method), pattern, {}});
+    return router;
+}
+
+const http::Router& route_limited() {
+    static const http::Router router = route_table(
+        "POST", {"/auth/register", "/auth/request-password-reset", "/auth/resend-verification"});
+    return router;
+}
+
 bool is_probe(const http::Request& request) {
-    if (request.method != "GET" && request.method != "HEAD") return false;
-    return matches_route(request.path, "/health") || matches_route(request.path, "/ready") ||
-           matches_route(request.path, "/metrics");
+    static const http::Router probes = route_table("GET", {"/health", "/ready", "/metrics"});
+    return probes.match(request.method, request.path).route != nullptr;
 }
 
 }  // namespace
@@ -37,28 +51,22 @@ bool under_auth_mount(std::string_view path) {
     return path.size() == 5 || path[5] == '/';
 }
 
-bool matches_route(std::string_view path, std::string_view route) {
-    if (path.size() == route.size() + 1 && path.back() == '/') path.remove_suffix(1);
-    return iequals(path, route);
-}
-
 const LimiterSpec* route_limiter(const LimiterSet& set, std::string_view method,
                                  std::string_view path) {
-    if (method != "POST") return nullptr;
-    if (matches_route(path, "/auth/register")) return &set.register_user;
-    if (matches_route(path, "/auth/request-password-reset")) return &set.password_reset;
-    if (matches_route(path, "/auth/resend-verification")) return &set.resend_verification;
-    return nullptr;
+    const http::RouteMatch match = route_limited().match(method, path);
+    if (match.route == nullptr) return nullptr;
+    const std::string& pattern = match.route->pattern;
+    if (pattern == "/auth/register") return &set.register_user;
+    if (pattern == "/auth/request-password-reset") return &set.password_reset;
+    return &set.resend_verification;
 }
 
 http::Middleware rate_limits(Limiters& limiters, LimiterSet set) {
     return [&limiters, set = std::move(set)](http::Request& request,
                                              http::Next next) -> http::Awaitable<http::Response> {
-        const std::string_view ip = !request.client_ip.empty() ? std::string_view(request.client_ip)
-                                    : !request.remote_address.empty()
-                                        ? std::string_view(request.remote_address)
-                                        : std::string_view("unknown");
-        const std::string key = client_key(ip);
+        // The server always derives client_ip (the socket address at least, contract 2.4).
+        const std::string key =
+            client_key(request.client_ip.empty() ? std::string_view("unknown") : request.client_ip);
 
         const LimiterSpec* stages[3] = {&set.global, nullptr, nullptr};
         if (under_auth_mount(request.path)) {

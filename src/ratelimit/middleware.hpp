@@ -14,8 +14,6 @@ namespace portcullis::ratelimit {
 
 // Express mount matching: `/auth` or `/auth/...`, case-insensitive.
 bool under_auth_mount(std::string_view path);
-// Express route matching of a literal path: case-insensitive, one optional trailing slash.
-bool matches_route(std::string_view path, std::string_view route);
 
 // Which route-level limiter a request meets, if any.
 const LimiterSpec* route_limiter(const LimiterSet& set, std::string_view method,

@@ -87,8 +87,6 @@ public:
                                              const std::vector<std::string>& keys,
                                              const std::vector<std::string>& args);
 
-    const ClientOptions& options() const { return options_; }
-
 private:
     struct Pending;
     struct Link;

@@ -17,18 +17,8 @@ using namespace std::chrono_literals;
 // Polls /ready until it answers `status`; the time that took, or nullopt after `limit`.
 std::optional<std::chrono::milliseconds> time_until_ready_status(std::uint16_t port, int status,
                                                                  std::chrono::milliseconds limit) {
-    const auto start = std::chrono::steady_clock::now();
-    while (std::chrono::steady_clock::now() - start < limit) {
-        try {
-            if (get(port, "/ready").status == status) {
-                return std::chrono::duration_cast<std::chrono::milliseconds>(
-                    std::chrono::steady_clock::now() - start);
-            }
-        } catch (const std::exception&) {
-        }
-        std::this_thread::sleep_for(20ms);
-    }
-    return std::nullopt;
+    return poll_until(
+        port, "/ready", [status](const HttpResponse& r) { return r.status == status; }, limit);
 }
 
 TEST(Readiness, FollowsPostgresDownAndBackWithoutRestart) {

@@ -1,6 +1,8 @@
 // See http_client.hpp.
 #include "http_client.hpp"
 
+#include <thread>
+
 #include <arpa/inet.h>
 #include <brotli/decode.h>
 #include <netinet/in.h>
@@ -205,6 +207,23 @@ HttpResponse post_json(std::uint16_t port, const std::string& path, const std::s
                        std::vector<std::pair<std::string, std::string>> headers) {
     headers.emplace_back("Content-Type", "application/json");
     return fetch(port, Request{"POST", path, std::move(headers), body});
+}
+
+std::optional<std::chrono::milliseconds> poll_until(
+    std::uint16_t port, const std::string& path,
+    const std::function<bool(const HttpResponse&)>& accept, std::chrono::milliseconds limit) {
+    const auto start = std::chrono::steady_clock::now();
+    while (std::chrono::steady_clock::now() - start < limit) {
+        try {
+            if (accept(get(port, path))) {
+                return std::chrono::duration_cast<std::chrono::milliseconds>(
+                    std::chrono::steady_clock::now() - start);
+            }
+        } catch (const std::exception&) {
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return std::nullopt;
 }
 
 std::string gzip(std::string_view data) {

@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -66,6 +67,12 @@ HttpResponse get(std::uint16_t port, const std::string& path,
                  std::vector<std::pair<std::string, std::string>> headers = {});
 HttpResponse post_json(std::uint16_t port, const std::string& path, const std::string& body,
                        std::vector<std::pair<std::string, std::string>> headers = {});
+
+// Polls GET `path` until `accept(response)` holds (connection errors count as "not yet"); the
+// time that took, or nullopt after `limit`.
+std::optional<std::chrono::milliseconds> poll_until(
+    std::uint16_t port, const std::string& path,
+    const std::function<bool(const HttpResponse&)>& accept, std::chrono::milliseconds limit);
 
 std::string gzip(std::string_view data);
 std::string gunzip(std::string_view data);

@@ -100,4 +100,13 @@ std::vector<std::string> PrivateRedis::cli(const std::string& args) const {
     return lines;
 }
 
+std::map<std::string, long long> PrivateRedis::ttls() const {
+    std::map<std::string, long long> out;
+    for (const auto& key : cli("--scan")) {
+        const auto ttl = cli("PTTL '" + key + "'");
+        out[key] = ttl.size() == 1 ? std::stoll(ttl[0]) : -2;
+    }
+    return out;
+}
+
 }  // namespace portcullis::test

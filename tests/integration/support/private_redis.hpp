@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -24,6 +25,9 @@ public:
 
     // Runs redis-cli with `args` against this server; its stdout lines.
     std::vector<std::string> cli(const std::string& args) const;
+    // Every key with its PTTL in milliseconds (-1: no expiry; a key that vanished meanwhile
+    // reads -2).
+    std::map<std::string, long long> ttls() const;
 
 private:
     std::string dir_;
