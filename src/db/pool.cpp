@@ -197,7 +197,7 @@ asio::awaitable<Result> Pool::execute_until(const Statement& statement,
 }
 
 asio::awaitable<bool> Pool::ping(std::chrono::milliseconds timeout) {
-    static constexpr Statement kPing{"portcullis_ping", "SELECT 1"};
+    static constexpr Statement kPing{"portcullis_ping", "SELECT 1", true};
     try {
         const auto deadline = Clock::now() + timeout;
         co_await execute_until(kPing, {}, deadline);

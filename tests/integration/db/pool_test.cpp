@@ -130,6 +130,105 @@ TEST_F(SharedDatabase, SchemaParameterSetsTheSearchPath) {
     EXPECT_EQ(run(io, pool.execute(kPath, {})).get(0, 0), "\"Portcullis_Probe\"");
 }
 
+// The items of one pipelined batch, run on a fresh connection.
+struct Batch {
+    std::vector<BatchItem> items;
+    void add(const Statement& statement, std::vector<Param> params = {}) {
+        items.push_back({&statement, std::move(params), {}, {}});
+    }
+    void run_on(asio::io_context& io, const std::string& url) {
+        std::vector<BatchItem*> pointers;
+        for (auto& item : items) pointers.push_back(&item);
+        run(io, execute_then_check(io, url, pointers));
+    }
+    static asio::awaitable<void> execute_then_check(asio::io_context& io, const std::string& url,
+                                                    std::span<BatchItem*> items) {
+        const auto deadline = Clock::now() + 5s;
+        auto connection = co_await Connection::open(io, settings_for(url), deadline);
+        co_await connection->execute_batch(items, deadline);
+        // The connection is still in step with the server afterwards.
+        static constexpr Statement kAfter{"test_after_batch", "SELECT 'after'"};
+        const auto after = co_await connection->execute(kAfter, {}, deadline);
+        if (after.get(0, 0) != "after") throw std::runtime_error("connection out of step");
+    }
+    std::string value(std::size_t i) const {
+        if (items[i].error) std::rethrow_exception(items[i].error);
+        return std::string(items[i].result.get(0, 0));
+    }
+    std::string sqlstate(std::size_t i) const {
+        try {
+            if (items[i].error) std::rethrow_exception(items[i].error);
+        } catch (const QueryError& e) {
+            return e.sqlstate().empty() ? "skipped" : e.sqlstate();
+        }
+        return "ok";
+    }
+};
+
+// Each statement has its own transaction (own sync point) unless it and its neighbour share one:
+// pg_current_xact_id() tells which transaction a statement ran in.
+TEST_F(SharedDatabase, AdjacentStatementsThatShareASyncPointRunInOneTransaction) {
+    static constexpr Statement kOwn{"test_xact_own", "SELECT pg_current_xact_id()::text"};
+    static constexpr Statement kShared{"test_xact_shared", "SELECT pg_current_xact_id()::text",
+                                       true};
+    Batch batch;
+    batch.add(kOwn);
+    batch.add(kOwn);
+    batch.add(kShared);
+    batch.add(kShared);
+    batch.add(kShared);
+    batch.add(kOwn);
+    batch.add(kShared);  // alone between two statements with their own sync point
+    batch.add(kOwn);
+    asio::io_context io;
+    batch.run_on(io, shared_database_url());
+    EXPECT_NE(batch.value(0), batch.value(1));
+    EXPECT_NE(batch.value(1), batch.value(2));
+    EXPECT_EQ(batch.value(2), batch.value(3));
+    EXPECT_EQ(batch.value(3), batch.value(4));
+    EXPECT_NE(batch.value(4), batch.value(5));
+    EXPECT_NE(batch.value(5), batch.value(6));
+    EXPECT_NE(batch.value(6), batch.value(7));
+}
+
+TEST_F(SharedDatabase, AFailingStatementInABatchAffectsOnlyItsOwnSyncGroup) {
+    static constexpr Statement kDivide{"test_batch_divide", "SELECT (1 / $1::int)::text"};
+    static constexpr Statement kSharedDivide{"test_batch_shared_divide",
+                                             "SELECT (1 / $1::int)::text", true};
+    static constexpr Statement kSharedOne{"test_batch_shared_one", "SELECT 1", true};
+    Batch batch;
+    batch.add(kSharedOne);
+    batch.add(kDivide, {"0"});  // own sync point: fails alone
+    batch.add(kDivide, {"1"});
+    batch.add(kSharedOne);
+    batch.add(kSharedDivide, {"0"});  // fails, and skips the rest of its group...
+    batch.add(kSharedOne);
+    batch.add(kDivide, {"1"});  // ...but not what follows the group
+    asio::io_context io;
+    batch.run_on(io, shared_database_url());
+    EXPECT_EQ(batch.value(0), "1");
+    EXPECT_EQ(batch.sqlstate(1), "22012");
+    EXPECT_EQ(batch.value(2), "1");
+    EXPECT_EQ(batch.value(3), "1");
+    EXPECT_EQ(batch.sqlstate(4), "22012");
+    EXPECT_EQ(batch.sqlstate(5), "skipped");
+    EXPECT_EQ(batch.value(6), "1");
+}
+
+TEST_F(SharedDatabase, ConcurrentPingsArePipelinedAndEachGetsAnAnswer) {
+    asio::io_context io;
+    Pool pool(io, settings_for(shared_database_url()), {.size = 2});
+    int ready = 0;
+    for (int i = 0; i < 200; ++i) {
+        asio::co_spawn(
+            io, [&]() -> asio::awaitable<void> { ready += co_await pool.ping(2s) ? 1 : 0; },
+            asio::detached);
+    }
+    io.run();
+    EXPECT_EQ(ready, 200);
+    EXPECT_LE(pool.open_connections(), 2);
+}
+
 TEST(PoolOutage, FailsFastWhilePostgresIsDownAndRecoversOnItsOwn) {
     test::PrivatePostgres postgres;
     asio::io_context io;
