@@ -126,7 +126,7 @@ constexpr std::size_t kStatementsPerRunner = 32;
 
 void Pool::finish(Queued& queued) {
     queued.done = true;
-    queued.wake->cancel();
+    for (auto& wake : queued.wakes) wake->cancel();
 }
 
 asio::awaitable<void> Pool::run_batches() {
@@ -142,9 +142,11 @@ asio::awaitable<void> Pool::run_batches() {
             while (!queue_.empty() && batch.size() < kMaxBatch) {
                 batch.push_back(std::move(queue_.front()));
                 queue_.pop_front();
+                batch.back()->sent = true;
                 items.push_back(&batch.back()->item);
             }
             if (batch.empty()) break;  // another runner took them while we waited
+            statements_sent_ += batch.size();
             try {
                 co_await lease->execute_batch(items, deadline);
             } catch (const DatabaseUnavailable&) {
@@ -168,39 +170,55 @@ asio::awaitable<void> Pool::run_batches() {
     --runners_;
 }
 
-asio::awaitable<Result> Pool::execute(const Statement& statement, std::span<const Param> params) {
-    return execute_until(statement, params, Clock::now() + options_.statement_timeout);
-}
-
-asio::awaitable<Result> Pool::execute_until(const Statement& statement,
-                                            std::span<const Param> params,
-                                            Clock::time_point deadline) {
+std::shared_ptr<Pool::Queued> Pool::enqueue(const Statement& statement,
+                                            std::span<const Param> params) {
     auto queued = std::make_shared<Queued>();
     queued->item.statement = &statement;
     queued->item.params.assign(params.begin(), params.end());
-    queued->wake = std::make_shared<asio::steady_timer>(io_, deadline);
     queue_.push_back(queued);
-    // co_spawn may run the runner inline up to its first suspension, finishing this item already.
+    // co_spawn may run the runner inline up to its first suspension, finishing the item already.
     if (runners_ == 0 ||
         (runners_ < options_.size &&
          queue_.size() > kStatementsPerRunner * static_cast<std::size_t>(runners_))) {
         asio::co_spawn(io_, run_batches(), asio::detached);
     }
-    if (!queued->done) co_await queued->wake->async_wait(asio::as_tuple(asio::use_awaitable));
+    return queued;
+}
+
+asio::awaitable<void> Pool::await_done(const std::shared_ptr<Queued>& queued,
+                                       Clock::time_point deadline) {
     if (!queued->done) {
-        // Deadline: leave the item to its batch (it owns a reference) and give up waiting.
-        std::erase(queue_, queued);
+        auto wake = std::make_shared<asio::steady_timer>(io_, deadline);
+        queued->wakes.push_back(wake);
+        ++queued->waiting;
+        co_await wake->async_wait(asio::as_tuple(asio::use_awaitable));
+        --queued->waiting;
+    }
+    if (!queued->done) {
+        // Deadline. An item still queued is withdrawn once nobody waits for it; a sent one
+        // finishes in its batch, which owns a reference.
+        if (queued->waiting == 0 && !queued->sent) {
+            queued->withdrawn = true;
+            std::erase(queue_, queued);
+        }
         throw DatabaseUnavailable("database deadline exceeded while queued");
     }
     if (queued->item.error) std::rethrow_exception(queued->item.error);
+}
+
+asio::awaitable<Result> Pool::execute(const Statement& statement, std::span<const Param> params) {
+    const auto queued = enqueue(statement, params);
+    co_await await_done(queued, Clock::now() + options_.statement_timeout);
     co_return std::move(queued->item.result);
 }
 
 asio::awaitable<bool> Pool::ping(std::chrono::milliseconds timeout) {
     static constexpr Statement kPing{"portcullis_ping", "SELECT 1", true};
+    const auto deadline = Clock::now() + timeout;
+    if (!pending_ping_ || !pending_ping_->joinable()) pending_ping_ = enqueue(kPing, {});
+    const auto round = pending_ping_;
     try {
-        const auto deadline = Clock::now() + timeout;
-        co_await execute_until(kPing, {}, deadline);
+        co_await await_done(round, deadline);
         co_return true;
     } catch (const std::exception&) {
         co_return false;

@@ -9,6 +9,7 @@
 #include <atomic>
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
+#include <cstdint>
 #include <deque>
 #include <memory>
 #include <vector>
@@ -58,7 +59,10 @@ public:
     boost::asio::awaitable<Result> execute(const Statement& statement,
                                            std::span<const Param> params);
 
-    // `SELECT 1` within `timeout`; false instead of throwing (readiness probe).
+    // `SELECT 1` within `timeout`; false instead of throwing (readiness probe). Concurrent pings
+    // share one query as long as it has not been sent yet: every caller's answer still comes from
+    // a round trip that began after its call, but a flood of probes (the endpoint is
+    // unauthenticated) costs Postgres one query per batch instead of one per request.
     boost::asio::awaitable<bool> ping(std::chrono::milliseconds timeout);
 
     const PoolOptions& options() const { return options_; }
@@ -66,6 +70,8 @@ public:
     int idle_connections() const { return static_cast<int>(idle_.size()); }
     int waiting() const { return static_cast<int>(waiters_.size()); }
     int queued() const { return static_cast<int>(queue_.size()); }
+    // Statements handed to Postgres in batches since the pool was made.
+    std::uint64_t statements_sent() const { return statements_sent_; }
 
 private:
     friend class Lease;
@@ -75,13 +81,21 @@ private:
 
     struct Queued {
         BatchItem item;
-        std::shared_ptr<boost::asio::steady_timer> wake;  // cancelled when the item is done
+        // One per caller waiting for the item, each expiring at that caller's deadline;
+        // all are cancelled when the item is done.
+        std::vector<std::shared_ptr<boost::asio::steady_timer>> wakes;
+        int waiting = 0;
+        bool sent = false;       // taken into a batch: too late to join
+        bool withdrawn = false;  // every caller gave up before it was sent
         bool done = false;
+        bool joinable() const { return !sent && !withdrawn && !done; }
     };
     boost::asio::awaitable<void> run_batches();
-    boost::asio::awaitable<Result> execute_until(const Statement& statement,
-                                                 std::span<const Param> params,
-                                                 Clock::time_point deadline);
+    std::shared_ptr<Queued> enqueue(const Statement& statement, std::span<const Param> params);
+    // Waits for `queued` until `deadline`; rethrows its error, throws DatabaseUnavailable at the
+    // deadline.
+    boost::asio::awaitable<void> await_done(const std::shared_ptr<Queued>& queued,
+                                            Clock::time_point deadline);
     void finish(Queued& queued);
 
     boost::asio::io_context& io_;
@@ -98,6 +112,8 @@ private:
     std::string last_error_;
     std::deque<std::shared_ptr<Queued>> queue_;
     int runners_ = 0;
+    std::uint64_t statements_sent_ = 0;
+    std::shared_ptr<Queued> pending_ping_;  // the readiness query new pings may still join
 };
 
 }  // namespace portcullis::db

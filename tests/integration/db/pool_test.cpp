@@ -215,18 +215,77 @@ TEST_F(SharedDatabase, AFailingStatementInABatchAffectsOnlyItsOwnSyncGroup) {
     EXPECT_EQ(batch.value(6), "1");
 }
 
-TEST_F(SharedDatabase, ConcurrentPingsArePipelinedAndEachGetsAnAnswer) {
+void spawn_ping(asio::io_context& io, Pool& pool, int& ready, int& answered) {
+    asio::co_spawn(
+        io,
+        [&]() -> asio::awaitable<void> {
+            ready += co_await pool.ping(2s) ? 1 : 0;
+            ++answered;
+        },
+        asio::detached);
+}
+
+TEST_F(SharedDatabase, ConcurrentPingsShareOneQueryNotYetSent) {
     asio::io_context io;
     Pool pool(io, settings_for(shared_database_url()), {.size = 2});
     int ready = 0;
-    for (int i = 0; i < 200; ++i) {
+    int answered = 0;
+    for (int i = 0; i < 200; ++i) spawn_ping(io, pool, ready, answered);
+    io.run();
+    EXPECT_EQ(answered, 200);
+    EXPECT_EQ(ready, 200);
+    EXPECT_EQ(pool.statements_sent(), 1u);
+}
+
+TEST_F(SharedDatabase, APingNeverTakesTheAnswerOfAQuerySentBeforeIt) {
+    asio::io_context io;
+    Pool pool(io, settings_for(shared_database_url()), {.size = 2});
+    int ready = 0;
+    int answered = 0;
+    spawn_ping(io, pool, ready, answered);
+    // Until the first ping's query is on the wire (taken from the queue, not yet answered).
+    while (pool.statements_sent() == 0) io.run_one();
+    ASSERT_EQ(answered, 0);
+    spawn_ping(io, pool, ready, answered);
+    io.run();
+    EXPECT_EQ(answered, 2);
+    EXPECT_EQ(ready, 2);
+    EXPECT_EQ(pool.statements_sent(), 2u);
+}
+
+TEST_F(SharedDatabase, APingThatTimedOutInTheQueueLeavesNothingBehindForTheNext) {
+    asio::io_context io;
+    Pool pool(io, settings_for(shared_database_url()), {.size = 1});
+    static constexpr Statement kSleep{"test_ping_blocker", "SELECT pg_sleep(0.4)"};
+    asio::co_spawn(io, pool.execute(kSleep, {}), asio::detached);
+    while (pool.statements_sent() == 0) io.run_one();  // the only connection is busy now
+    std::optional<bool> early;
+    asio::co_spawn(
+        io, [&]() -> asio::awaitable<void> { early = co_await pool.ping(100ms); }, asio::detached);
+    io.run();
+    ASSERT_TRUE(early.has_value());
+    EXPECT_FALSE(*early);
+    EXPECT_TRUE(run(io, pool.ping(2s)));  // a new query, not the abandoned one
+    EXPECT_EQ(pool.statements_sent(), 2u);
+}
+
+TEST_F(SharedDatabase, StatementsAreNeverShared) {
+    asio::io_context io;
+    Pool pool(io, settings_for(shared_database_url()), {.size = 2});
+    static constexpr Statement kOne{"test_not_shared", "SELECT 1"};
+    int done = 0;
+    for (int i = 0; i < 20; ++i) {
         asio::co_spawn(
-            io, [&]() -> asio::awaitable<void> { ready += co_await pool.ping(2s) ? 1 : 0; },
+            io,
+            [&]() -> asio::awaitable<void> {
+                co_await pool.execute(kOne, {});
+                ++done;
+            },
             asio::detached);
     }
     io.run();
-    EXPECT_EQ(ready, 200);
-    EXPECT_LE(pool.open_connections(), 2);
+    EXPECT_EQ(done, 20);
+    EXPECT_EQ(pool.statements_sent(), 20u);
 }
 
 TEST(PoolOutage, FailsFastWhilePostgresIsDownAndRecoversOnItsOwn) {
