@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <utility>
 
+#include "util/strings.hpp"
 #include "util/trust_proxy.hpp"
 
 namespace portcullis::config {
@@ -57,16 +58,6 @@ bool is_alnum(char c) {
     return is_digit(c) || is_alpha(c);
 }
 
-std::string ascii_lower(std::string_view text) {
-    std::string out(text);
-    for (char& c : out) {
-        if (c >= 'A' && c <= 'Z') {
-            c = static_cast<char>(c - 'A' + 'a');
-        }
-    }
-    return out;
-}
-
 std::size_t count_digits(std::string_view text, std::size_t& i) {
     const std::size_t start = i;
     while (i < text.size() && is_digit(text[i])) {
@@ -77,7 +68,7 @@ std::size_t count_digits(std::string_view text, std::size_t& i) {
 
 template <std::size_t N>
 std::optional<double> find_unit(std::string_view unit, const std::array<Unit, N>& table) {
-    const std::string lower = ascii_lower(unit);
+    const std::string lower = util::to_lower(unit);
     for (const auto& entry : table) {
         for (const auto name : entry.names) {
             if (!name.empty() && name == lower) {
@@ -158,7 +149,7 @@ std::optional<std::int64_t> parse_integer(std::string_view text) {
 }
 
 bool parse_boolean(std::string_view text) {
-    return ascii_lower(trim(text)) == "true";
+    return util::to_lower(trim(text)) == "true";
 }
 
 std::vector<std::string> parse_list(std::string_view text) {

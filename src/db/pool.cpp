@@ -126,7 +126,7 @@ constexpr std::size_t kStatementsPerRunner = 32;
 
 void Pool::finish(Queued& queued) {
     queued.done = true;
-    for (auto& wake : queued.wakes) wake->cancel();
+    queued.wake.cancel();
 }
 
 asio::awaitable<void> Pool::run_batches() {
@@ -171,8 +171,9 @@ asio::awaitable<void> Pool::run_batches() {
 }
 
 std::shared_ptr<Pool::Queued> Pool::enqueue(const Statement& statement,
-                                            std::span<const Param> params) {
-    auto queued = std::make_shared<Queued>();
+                                            std::span<const Param> params,
+                                            Clock::time_point deadline) {
+    auto queued = std::make_shared<Queued>(io_, deadline);
     queued->item.statement = &statement;
     queued->item.params.assign(params.begin(), params.end());
     queue_.push_back(queued);
@@ -185,13 +186,10 @@ std::shared_ptr<Pool::Queued> Pool::enqueue(const Statement& statement,
     return queued;
 }
 
-asio::awaitable<void> Pool::await_done(const std::shared_ptr<Queued>& queued,
-                                       Clock::time_point deadline) {
+asio::awaitable<void> Pool::await_done(const std::shared_ptr<Queued>& queued) {
     if (!queued->done) {
-        auto wake = std::make_shared<asio::steady_timer>(io_, deadline);
-        queued->wakes.push_back(wake);
         ++queued->waiting;
-        co_await wake->async_wait(asio::as_tuple(asio::use_awaitable));
+        co_await queued->wake.async_wait(asio::as_tuple(asio::use_awaitable));
         --queued->waiting;
     }
     if (!queued->done) {
@@ -207,18 +205,19 @@ asio::awaitable<void> Pool::await_done(const std::shared_ptr<Queued>& queued,
 }
 
 asio::awaitable<Result> Pool::execute(const Statement& statement, std::span<const Param> params) {
-    const auto queued = enqueue(statement, params);
-    co_await await_done(queued, Clock::now() + options_.statement_timeout);
+    const auto queued = enqueue(statement, params, Clock::now() + options_.statement_timeout);
+    co_await await_done(queued);
     co_return std::move(queued->item.result);
 }
 
 asio::awaitable<bool> Pool::ping(std::chrono::milliseconds timeout) {
     static constexpr Statement kPing{"portcullis_ping", "SELECT 1", true};
-    const auto deadline = Clock::now() + timeout;
-    if (!pending_ping_ || !pending_ping_->joinable()) pending_ping_ = enqueue(kPing, {});
+    if (!pending_ping_ || !pending_ping_->joinable()) {
+        pending_ping_ = enqueue(kPing, {}, Clock::now() + timeout);
+    }
     const auto round = pending_ping_;
     try {
-        co_await await_done(round, deadline);
+        co_await await_done(round);
         co_return true;
     } catch (const std::exception&) {
         co_return false;

@@ -80,10 +80,11 @@ private:
     void wake_one();
 
     struct Queued {
+        Queued(boost::asio::io_context& io, Clock::time_point deadline) : wake(io, deadline) {}
         BatchItem item;
-        // One per caller waiting for the item, each expiring at that caller's deadline;
-        // all are cancelled when the item is done.
-        std::vector<std::shared_ptr<boost::asio::steady_timer>> wakes;
+        // Expires at the deadline of the call that queued the item (callers that join a ping
+        // wait on it too, so they get at most their own timeout); cancelled when the item is done.
+        boost::asio::steady_timer wake;
         int waiting = 0;
         bool sent = false;       // taken into a batch: too late to join
         bool withdrawn = false;  // every caller gave up before it was sent
@@ -91,11 +92,11 @@ private:
         bool joinable() const { return !sent && !withdrawn && !done; }
     };
     boost::asio::awaitable<void> run_batches();
-    std::shared_ptr<Queued> enqueue(const Statement& statement, std::span<const Param> params);
-    // Waits for `queued` until `deadline`; rethrows its error, throws DatabaseUnavailable at the
-    // deadline.
-    boost::asio::awaitable<void> await_done(const std::shared_ptr<Queued>& queued,
-                                            Clock::time_point deadline);
+    std::shared_ptr<Queued> enqueue(const Statement& statement, std::span<const Param> params,
+                                    Clock::time_point deadline);
+    // Waits for `queued` until its deadline; rethrows its error, throws DatabaseUnavailable at
+    // the deadline.
+    boost::asio::awaitable<void> await_done(const std::shared_ptr<Queued>& queued);
     void finish(Queued& queued);
 
     boost::asio::io_context& io_;

@@ -29,7 +29,15 @@ std::string RequestHeaders::joined(std::string_view name) const {
     return out;
 }
 
+std::uint64_t ResponseHeaders::name_bit(std::string_view name) {
+    if (name.empty()) return 1;
+    const auto first = static_cast<unsigned char>(util::ascii_lower(name.front()));
+    const auto last = static_cast<unsigned char>(util::ascii_lower(name.back()));
+    return std::uint64_t{1} << ((name.size() * 31u + first * 7u + last) & 63u);
+}
+
 ResponseHeaders::Entry* ResponseHeaders::find(std::string_view name) {
+    if (!may_contain(name)) return nullptr;
     for (auto& e : entries_) {
         if (util::iequals(e.name, name)) return &e;
     }
@@ -38,7 +46,10 @@ ResponseHeaders::Entry* ResponseHeaders::find(std::string_view name) {
 
 void ResponseHeaders::set(std::string_view static_name, std::string value) {
     Entry* e = find(static_name);
-    if (e == nullptr) e = &entries_.emplace_back();
+    if (e == nullptr) {
+        e = &entries_.emplace_back();
+        present_ |= name_bit(static_name);
+    }
     e->name = static_name;
     e->owned = std::move(value);
     e->is_owned = true;
@@ -46,7 +57,10 @@ void ResponseHeaders::set(std::string_view static_name, std::string value) {
 
 void ResponseHeaders::set_static(std::string_view static_name, std::string_view static_value) {
     Entry* e = find(static_name);
-    if (e == nullptr) e = &entries_.emplace_back();
+    if (e == nullptr) {
+        e = &entries_.emplace_back();
+        present_ |= name_bit(static_name);
+    }
     e->name = static_name;
     e->static_value = static_value;
     e->owned.clear();
@@ -54,10 +68,14 @@ void ResponseHeaders::set_static(std::string_view static_name, std::string_view 
 }
 
 void ResponseHeaders::erase(std::string_view name) {
+    if (!may_contain(name)) return;
     std::erase_if(entries_, [&](const Entry& e) { return util::iequals(e.name, name); });
+    present_ = 0;
+    for (const auto& e : entries_) present_ |= name_bit(e.name);
 }
 
 std::string_view ResponseHeaders::get(std::string_view name) const {
+    if (!may_contain(name)) return {};
     for (const auto& e : entries_) {
         if (util::iequals(e.name, name)) return e.value();
     }
@@ -65,8 +83,9 @@ std::string_view ResponseHeaders::get(std::string_view name) const {
 }
 
 bool ResponseHeaders::contains(std::string_view name) const {
-    return std::any_of(entries_.begin(), entries_.end(),
-                       [&](const Entry& e) { return util::iequals(e.name, name); });
+    return may_contain(name) && std::any_of(entries_.begin(), entries_.end(), [&](const Entry& e) {
+               return util::iequals(e.name, name);
+           });
 }
 
 }  // namespace portcullis::http

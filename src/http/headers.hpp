@@ -1,6 +1,7 @@
 // Header lists for our own Request/Response types, so that only the connection code sees Beast.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -48,8 +49,14 @@ public:
     const std::vector<Entry>& entries() const { return entries_; }
 
 private:
+    // A bit per name, from its length and first and last letters (case-insensitive): a clear bit
+    // means the name is absent, so adding one of the ~20 headers of a response does not compare
+    // it with all the others.
+    static std::uint64_t name_bit(std::string_view name);
+    bool may_contain(std::string_view name) const { return (present_ & name_bit(name)) != 0; }
     Entry* find(std::string_view name);
     std::vector<Entry> entries_;
+    std::uint64_t present_ = 0;
 };
 
 }  // namespace portcullis::http

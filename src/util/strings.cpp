@@ -5,9 +5,6 @@
 
 namespace portcullis::util {
 namespace {
-constexpr char ascii_lower(char c) {
-    return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-}
 constexpr bool is_space(char c) {
     return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
 }
@@ -23,14 +20,6 @@ std::string to_lower(std::string_view text) {
     std::string out(text);
     for (auto& c : out) c = ascii_lower(c);
     return out;
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-    if (a.size() != b.size()) return false;
-    for (std::size_t i = 0; i < a.size(); ++i) {
-        if (ascii_lower(a[i]) != ascii_lower(b[i])) return false;
-    }
-    return true;
 }
 
 bool istarts_with(std::string_view text, std::string_view prefix) {

@@ -6,9 +6,22 @@
 
 namespace portcullis::util {
 
+constexpr char ascii_lower(char c) {
+    return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+}
+
 std::string_view trim(std::string_view text);
 std::string to_lower(std::string_view text);
-bool iequals(std::string_view a, std::string_view b);
+
+// Inline: header lookups call it for every header of every request, and most calls end at the
+// length check.
+inline bool iequals(std::string_view a, std::string_view b) {
+    if (a.size() != b.size()) return false;
+    for (std::size_t i = 0; i < a.size(); ++i) {
+        if (ascii_lower(a[i]) != ascii_lower(b[i])) return false;
+    }
+    return true;
+}
 bool istarts_with(std::string_view text, std::string_view prefix);
 
 // Length of the well-formed UTF-8 sequence starting at text[i] (1-4), or 0 when it is malformed

@@ -7,6 +7,8 @@
 #include <cmath>
 #include <cstdlib>
 
+#include "util/strings.hpp"
+
 namespace portcullis::util {
 namespace {
 
@@ -106,16 +108,6 @@ bool is_decimal_literal(std::string_view text) {
         }
     }
     return i == text.size();
-}
-
-std::string ascii_lower(std::string_view text) {
-    std::string out(text);
-    for (char& c : out) {
-        if (c >= 'A' && c <= 'Z') {
-            c = static_cast<char>(c - 'A' + 'a');
-        }
-    }
-    return out;
 }
 
 void add_range(std::vector<Cidr>& ranges, std::string_view text) {
@@ -271,7 +263,7 @@ std::optional<double> parse_js_number(std::string_view text) {
 
 std::optional<TrustProxy> parse_trust_proxy(std::string_view raw, std::string& error) {
     const std::string_view value = trim_js(raw);
-    const std::string lower = ascii_lower(value);
+    const std::string lower = to_lower(value);
     TrustProxy trust;
     if (lower.empty() || lower == "false" || lower == "off" || lower == "no" || lower == "none") {
         trust.kind = TrustProxy::Kind::nothing;

@@ -3,6 +3,7 @@
 
 #include "http/middlewares.hpp"
 #include "http/response.hpp"
+#include "util/strings.hpp"
 
 namespace portcullis::http {
 namespace {
@@ -40,6 +41,35 @@ TEST(ResponseHeaders, SetReplacesCaseInsensitivelyAndEraseRemoves) {
     EXPECT_EQ(h.get("CONTENT-TYPE"), "application/json");
     h.erase("Content-Type");
     EXPECT_FALSE(h.contains("content-type"));
+}
+
+// Many names, so several share a presence bit: lookups must still tell them apart, and an erase
+// must not hide the names that remain.
+TEST(ResponseHeaders, ManyNamesStayFindableThroughSetsAndErases) {
+    static const std::vector<std::string> names = [] {
+        std::vector<std::string> out;
+        for (char c = 'a'; c <= 'z'; ++c) {
+            out.push_back(std::string("X-") + c);
+            out.push_back(std::string("X-Long-Name-") + c + "-Suffix");
+        }
+        return out;
+    }();
+    ResponseHeaders h;
+    for (const auto& name : names) h.set(name, "v-" + name);
+    ASSERT_EQ(h.entries().size(), names.size());
+    for (const auto& name : names) {
+        EXPECT_TRUE(h.contains(util::to_lower(name))) << name;
+        EXPECT_EQ(h.get(name), "v-" + name);
+    }
+    for (std::size_t i = 0; i < names.size(); i += 2) h.erase(names[i]);
+    for (std::size_t i = 0; i < names.size(); ++i) {
+        EXPECT_EQ(h.contains(names[i]), i % 2 == 1) << names[i];
+    }
+    EXPECT_FALSE(h.contains("X-Absent"));
+    EXPECT_FALSE(h.contains(""));
+    h.set_static("x-long-name-b-suffix", "again");  // replaces, does not duplicate
+    EXPECT_EQ(h.get("X-LONG-NAME-B-SUFFIX"), "again");
+    EXPECT_EQ(h.entries().size(), names.size() / 2);
 }
 
 TEST(WeakEtag, MatchesExpressForKnownBodies) {
