@@ -20,7 +20,7 @@ BENCH_LOG_LEVEL=${BENCH_LOG_LEVEL:-silent}
 BENCH_IO_THREADS=${BENCH_IO_THREADS:-0}
 BENCH_INFO_ROW=${BENCH_INFO_ROW:-1}        # 0 skips the LOG_LEVEL=info row
 # Rows to run, in order: each name X is a function row_X below.
-BENCH_ROWS=${BENCH_ROWS:-nginx_health portcullis_health portcullis_health_metrics_off portcullis_health_no_limiter portcullis_health_redis_limiter portcullis_health_info_log pgbench_select1 portcullis_ready argon2_rate portcullis_login portcullis_health_during_login pgbench_select_only portcullis_protected_user pgbench_update_pk portcullis_refresh}
+BENCH_ROWS=${BENCH_ROWS:-nginx_health portcullis_health portcullis_health_metrics_off portcullis_health_no_limiter portcullis_health_redis_limiter portcullis_health_info_log pgbench_select1 portcullis_ready portcullis_pool_select1 argon2_rate portcullis_login portcullis_health_during_login pgbench_select_only portcullis_protected_user pgbench_update_pk portcullis_refresh}
 BENCH_NGINX_REUSEPORT=${BENCH_NGINX_REUSEPORT:-1}  # one listening socket per worker, as Portcullis
 BENCH_MICRO=${BENCH_MICRO:-1}              # 0 skips the Google Benchmark binary
 BENCH_MICRO_MIN_TIME=${BENCH_MICRO_MIN_TIME:-0.2}
@@ -33,6 +33,7 @@ HOST=127.0.0.1
 PGBENCH_BIN=${PGBENCH_BIN:-/usr/lib/postgresql/15/bin/pgbench}
 PSQL_BIN=${PSQL_BIN:-$(dirname "$PGBENCH_BIN")/psql}
 ARGON2_RATE_BIN=${ARGON2_RATE_BIN:-$root/build/release/bench/portcullis_argon2_rate}
+POOL_SELECT1_RATE_BIN=${POOL_SELECT1_RATE_BIN:-$root/build/release/bench/portcullis_pool_select1_rate}
 # Auth rows (see README): Argon2 parameters of the login rows and of their ceiling (like for like).
 BENCH_ARGON2_MEMORY_KIB=${BENCH_ARGON2_MEMORY_KIB:-65536}
 BENCH_ARGON2_ITERATIONS=${BENCH_ARGON2_ITERATIONS:-3}
@@ -526,6 +527,50 @@ row_portcullis_ready() {
     stop_portcullis
 }
 
+# The per-statement cost of the Postgres layer, without HTTP: `SELECT 1` through db::Pool with its
+# own sync point per call (not /ready's shared ping), BENCH_CONNECTIONS callers over one pool of
+# BENCH_POOL_SIZE connections per thread and one thread per I/O thread of the server (IO_THREADS=0:
+# one per core). Informational, beside pgbench's SELECT 1. The p50 column shows callers / rate, the
+# average time of one call (pgbench derives its latency average the same way).
+POOL_SELECT1_THREADS=$BENCH_IO_THREADS
+[ "$POOL_SELECT1_THREADS" != 0 ] || POOL_SELECT1_THREADS=$(nproc)
+POOL_SELECT1_ROW="portcullis db::Pool SELECT 1 ($POOL_SELECT1_THREADS threads × pool ${BENCH_POOL_SIZE:-4}, $BENCH_CONNECTIONS callers, no HTTP)"
+row_portcullis_pool_select1() {
+    [ -x "$POOL_SELECT1_RATE_BIN" ] ||
+        die "$POOL_SELECT1_RATE_BIN is not built (cmake --build build/release --target portcullis_pool_select1_rate -j2)"
+    local args raw warmup=0 run out line runs=() rate statements errors sent rps avg
+    if [ "$BENCH_WARMUP" != "0" ] && [ "$BENCH_WARMUP" != "0s" ]; then
+        warmup=$(duration_seconds "$BENCH_WARMUP")
+    fi
+    # Every run warms up its own pools (new connections, statements not yet prepared).
+    args=(--url "$BENCH_DATABASE_URL" --threads "$POOL_SELECT1_THREADS" --callers "$BENCH_CONNECTIONS"
+        --pool-size "${BENCH_POOL_SIZE:-4}" --warmup "$warmup"
+        --seconds "$(duration_seconds "$BENCH_DURATION")")
+    raw="$workdir/raw/$(slug "$POOL_SELECT1_ROW").txt"
+    # BENCH_RUNS measured runs, the median shown, as for the wrk rows. Exit status 1 with a result
+    # line means failed calls: they go to the errors column rather than stopping the bench.
+    for ((run = 1; run <= BENCH_RUNS; run++)); do
+        out=$raw
+        [ "$BENCH_RUNS" = 1 ] || out="${raw%.txt}.run$run.txt"
+        run_tracked "$out" "$POOL_SELECT1_RATE_BIN" "${args[@]}" || true
+        line=$(sed -n 's/^statements_per_sec=\([0-9.]*\) statements=\([0-9]*\) errors=\([0-9]*\) .* pool_statements_sent=\([0-9]*\)$/\1 \2 \3 \4/p' "$out")
+        [ -n "$line" ] || die "db::Pool SELECT 1 rate failed: $(cat "$out")"
+        runs+=("$line")
+    done
+    read -r rate statements errors sent <<<"$(printf '%s\n' "${runs[@]}" | sort -n -k1,1 |
+        awk '{ line[NR] = $0 } END { print line[int((NR + 1) / 2)] }')"
+    # Failed calls of any run count, as for wrk.
+    errors=$(printf '%s\n' "${runs[@]}" | awk '{ s += $3 } END { print s + 0 }')
+    [ "$errors" = 0 ] || log "warning: $errors failed db::Pool calls; see $(basename "$raw")"
+    rps=$(awk -v r="$rate" 'BEGIN { if (r < 100) printf "%.2f", r; else printf "%.0f", r }')
+    avg=$(awk -v r="$rate" -v c="$BENCH_CONNECTIONS" 'BEGIN { if (r > 0) printf "%.3f", 1000 * c / r; else print "?" }')
+    if [ "$BENCH_RUNS" -gt 1 ]; then
+        RUN_NOTES+=("$POOL_SELECT1_ROW: statements/s of the $BENCH_RUNS runs: $(printf '%s\n' "${runs[@]}" | awk '{ printf "%s%.0f", (NR > 1 ? " " : ""), $1 }')")
+    fi
+    RUN_NOTES+=("$POOL_SELECT1_ROW: $statements calls completed, $sent statements sent by the pools (Pool::statements_sent)")
+    add_row "$POOL_SELECT1_ROW" "$rps" "$avg (avg)" "-" "-" "-" "$errors"
+}
+
 # ---- auth rows: helpers -------------------------------------------------------------------------
 # The auth rows register users and log in with curl against the server they started. Their users
 # live under an email domain of their own in the shared local database and are deleted when the row
@@ -893,6 +938,7 @@ percent_lines() {
         "$REDIS_LIMITER_ROW")
             ceiling=$(rps_of "$NO_LIMITER_ROW") label="the same server without a limiter" target=70 ;;
         "portcullis /ready"*) ceiling=$(rps_of "pgbench SELECT 1 (ceiling)") label="pgbench tps" ;;
+        "$POOL_SELECT1_ROW") ceiling=$(rps_of "pgbench SELECT 1 (ceiling)") label="pgbench tps" ;;
         portcullis*) ceiling=$(rps_of "nginx /health (ceiling)") label="nginx req/s" ;;
         *) continue ;;
         esac
