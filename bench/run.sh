@@ -937,7 +937,7 @@ percent_lines() {
         "$BUSY_HEALTH_ROW") continue ;;
         "$REDIS_LIMITER_ROW")
             ceiling=$(rps_of "$NO_LIMITER_ROW") label="the same server without a limiter" target=70 ;;
-        "portcullis /ready"*) ceiling=$(rps_of "pgbench SELECT 1 (ceiling)") label="pgbench tps" ;;
+        "portcullis /ready"*) ceiling=$(rps_of "pgbench SELECT 1 (ceiling)") label="pgbench tps" target=70 ;;
         "$POOL_SELECT1_ROW") ceiling=$(rps_of "pgbench SELECT 1 (ceiling)") label="pgbench tps" ;;
         portcullis*) ceiling=$(rps_of "nginx /health (ceiling)") label="nginx req/s" ;;
         *) continue ;;
