@@ -43,9 +43,10 @@ HttpMetrics::HttpMetrics(observability::Registry& registry)
 
 Middleware metrics(const HttpMetrics& families, const Router& router) {
     return [&families, &router](Request& request, Next next) -> Awaitable<Response> {
-        const auto begin = std::chrono::steady_clock::now();
         Response response = co_await next(request);
-        const std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - begin;
+        // From the request's arrival (set by the connection), one clock read fewer per request.
+        const std::chrono::duration<double> elapsed =
+            std::chrono::steady_clock::now() - request.start;
 
         char status[12];
         auto* const end = std::to_chars(status, status + sizeof status, response.status).ptr;

@@ -153,10 +153,15 @@ LimiterSet LimiterSet::from(const config::Config& config) {
 Limiters::Limiters(redis::Connections* redis, config::RedisFailureMode failure_mode)
     : redis_(redis), failure_mode_(failure_mode) {}
 
+Decision Limiters::check_local(const LimiterSpec& limiter, std::string_view client_key) {
+    return memory_.hit(store_key(limiter.prefix, client_key), limiter.limit, limiter.window,
+                       Clock::now());
+}
+
 boost::asio::awaitable<std::optional<Decision>> Limiters::check(const LimiterSpec& limiter,
                                                                 std::string_view client_key) {
+    if (redis_ == nullptr) co_return check_local(limiter, client_key);
     const std::string key = store_key(limiter.prefix, client_key);
-    if (redis_ == nullptr) co_return memory_.hit(key, limiter.limit, limiter.window, Clock::now());
 
     std::string failure;
     try {
@@ -167,7 +172,7 @@ boost::asio::awaitable<std::optional<Decision>> Limiters::check(const LimiterSpe
     }
     switch (failure_mode_) {
         case config::RedisFailureMode::local:
-            co_return memory_.hit(key, limiter.limit, limiter.window, Clock::now());
+            co_return check_local(limiter, client_key);
         case config::RedisFailureMode::open:
             co_return std::nullopt;
         case config::RedisFailureMode::closed:

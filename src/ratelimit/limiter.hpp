@@ -53,6 +53,10 @@ public:
     boost::asio::awaitable<std::optional<Decision>> check(const LimiterSpec& limiter,
                                                           std::string_view client_key);
 
+    // The memory store's decision, without a coroutine (the path of every request when no Redis
+    // is configured).
+    Decision check_local(const LimiterSpec& limiter, std::string_view client_key);
+
     bool uses_redis() const { return redis_ != nullptr; }
 
 private:

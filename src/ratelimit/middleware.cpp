@@ -10,8 +10,9 @@ namespace {
 
 using util::iequals;
 
+// `limiter` lives as long as the middleware, which outlives every response it touches.
 void set_headers(http::Response& response, const LimiterSpec& limiter, const Decision& d) {
-    response.headers.set("RateLimit-Policy", limiter.policy);
+    response.headers.set_static("RateLimit-Policy", limiter.policy);
     response.headers.set("RateLimit-Limit", std::to_string(d.limit));
     response.headers.set("RateLimit-Remaining", std::to_string(d.remaining));
     response.headers.set("RateLimit-Reset", std::to_string(d.reset_seconds));
@@ -37,6 +38,18 @@ const http::Router& route_limited() {
     static const http::Router router = route_table(
         "POST", {"/auth/register", "/auth/request-password-reset", "/auth/resend-verification"});
     return router;
+}
+
+// Keep-alive connections send many requests from one address in a row: the last key of this
+// I/O thread is reused instead of parsing and formatting the address again.
+const std::string& cached_client_key(std::string_view client_ip) {
+    thread_local std::string last_ip;
+    thread_local std::string last_key;
+    if (client_ip != last_ip || last_key.empty()) {
+        last_key = client_key(client_ip);
+        last_ip = client_ip;
+    }
+    return last_key;
 }
 
 bool is_probe(const http::Request& request) {
@@ -65,8 +78,9 @@ http::Middleware rate_limits(Limiters& limiters, LimiterSet set) {
     return [&limiters, set = std::move(set)](http::Request& request,
                                              http::Next next) -> http::Awaitable<http::Response> {
         // The server always derives client_ip (the socket address at least, contract 2.4).
-        const std::string key =
-            client_key(request.client_ip.empty() ? std::string_view("unknown") : request.client_ip);
+        // A copy: the cache may move on to another client while this request awaits Redis.
+        const std::string key = cached_client_key(
+            request.client_ip.empty() ? std::string_view("unknown") : request.client_ip);
 
         const LimiterSpec* stages[3] = {&set.global, nullptr, nullptr};
         if (under_auth_mount(request.path)) {
@@ -80,7 +94,11 @@ http::Middleware rate_limits(Limiters& limiters, LimiterSet set) {
             std::optional<Decision> decision;
             bool store_down = false;
             try {
-                decision = co_await limiters.check(*limiter, key);
+                if (limiters.uses_redis()) {
+                    decision = co_await limiters.check(*limiter, key);
+                } else {
+                    decision = limiters.check_local(*limiter, key);
+                }
             } catch (const util::Unavailable&) {
                 if (!is_probe(request)) throw;
                 store_down = true;

@@ -61,12 +61,12 @@ std::string uuid_v4() {
     b[6] = static_cast<std::uint8_t>((b[6] & 0x0f) | 0x40);
     b[8] = static_cast<std::uint8_t>((b[8] & 0x3f) | 0x80);
     static constexpr char kHex[] = "0123456789abcdef";
-    std::string out;
-    out.reserve(36);
+    std::string out(36, '-');
+    std::size_t at = 0;
     for (std::size_t i = 0; i < b.size(); ++i) {
-        if (i == 4 || i == 6 || i == 8 || i == 10) out.push_back('-');
-        out.push_back(kHex[b[i] >> 4]);
-        out.push_back(kHex[b[i] & 0x0f]);
+        if (i == 4 || i == 6 || i == 8 || i == 10) ++at;  // over a dash
+        out[at++] = kHex[b[i] >> 4];
+        out[at++] = kHex[b[i] & 0x0f];
     }
     return out;
 }
