@@ -112,6 +112,11 @@ asio::awaitable<std::shared_ptr<Connection>> Connection::open(asio::io_context& 
     }
     connection->disarm();
     if (PQsetnonblocking(raw, 1) != 0) connection->fail(connection_error(raw));
+    sockaddr_storage local{};
+    socklen_t length = sizeof local;
+    connection->tcp_ =
+        ::getsockname(PQsocket(raw), reinterpret_cast<sockaddr*>(&local), &length) == 0 &&
+        (local.ss_family == AF_INET || local.ss_family == AF_INET6);
     co_return connection;
 }
 
@@ -238,7 +243,7 @@ std::exception_ptr error_of(PGresult* result) {
     return std::make_exception_ptr(QueryError(state != nullptr ? state : "", message));
 }
 
-// Best effort: on a Unix socket (no TCP) or a failed call the batch only goes out in more packets.
+// Best effort: should the call fail, the batch only goes out in more packets.
 void set_cork(int fd, bool on) {
     const int value = on ? 1 : 0;
     ::setsockopt(fd, IPPROTO_TCP, TCP_CORK, &value, sizeof value);
@@ -251,17 +256,9 @@ asio::awaitable<void> Connection::execute_batch(std::span<BatchItem*> items,
     arm(deadline);
     if (PQenterPipelineMode(conn_) == 0) fail(connection_error(conn_));
 
-    // A sync point follows each item, except inside a run of statements that share one.
-    std::vector<bool> synced(items.size(), true);
-    std::size_t sync_points = 0;
-    for (std::size_t i = 0; i < items.size(); ++i) {
-        synced[i] = !(items[i]->statement->shares_sync && i + 1 < items.size() &&
-                      items[i + 1]->statement->shares_sync);
-        if (synced[i]) ++sync_points;
-    }
     // libpq 15 flushes the socket at every sync point, which would hand the server the batch one
     // statement per packet (one wake-up each). Corked, the kernel sends it as one segment.
-    const bool cork = sync_points > 1;
+    const bool cork = tcp_ && items.size() > 1;
     if (cork) set_cork(PQsocket(conn_), true);
 
     // Statements prepared by this batch: their Prepare result comes before the query's.
@@ -282,10 +279,10 @@ asio::awaitable<void> Connection::execute_batch(std::span<BatchItem*> items,
         values.clear();
         for (const auto& p : items[i]->params) values.push_back(p ? p->c_str() : nullptr);
         if (PQsendQueryPrepared(conn_, name.c_str(), static_cast<int>(values.size()), values.data(),
-                                nullptr, nullptr, 0) == 0) {
+                                nullptr, nullptr, 0) == 0 ||
+            PQpipelineSync(conn_) == 0) {
             fail(connection_error(conn_));
         }
-        if (synced[i] && PQpipelineSync(conn_) == 0) fail(connection_error(conn_));
     }
     if (cork) set_cork(PQsocket(conn_), false);
     co_await flush();
@@ -310,9 +307,8 @@ asio::awaitable<void> Connection::execute_batch(std::span<BatchItem*> items,
         }
         if (auto error = error_of(result); error && !item.error) item.error = error;
         item.result = Result(result);
-        co_await next_result();  // the NULL that ends the query
-        if (!synced[i]) continue;
-        PGresult* sync = co_await next_result();
+        co_await next_result();                   // the NULL that ends the query
+        PGresult* sync = co_await next_result();  // each item ends with its sync marker
         const bool in_order = sync != nullptr && PQresultStatus(sync) == PGRES_PIPELINE_SYNC;
         if (sync != nullptr) PQclear(sync);
         if (!in_order) fail("unexpected result order in pipeline");

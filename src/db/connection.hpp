@@ -33,10 +33,6 @@ using Param = std::optional<std::string>;  // nullopt is SQL NULL
 struct Statement {
     std::string_view name;
     std::string_view sql;
-    // Adjacent statements that set this share one pipeline sync point (one implicit transaction,
-    // one server reply flush) instead of one each. Only for read-only statements that cannot fail
-    // on their own (the readiness `SELECT 1`): an error would skip the rest of the group.
-    bool shares_sync = false;
 };
 
 // One statement of a pipelined batch; the outcome is filled in by execute_batch.
@@ -66,8 +62,8 @@ public:
                                            Clock::time_point deadline);
 
     // Sends every item in libpq pipeline mode (one write, one sync point per item so a failing
-    // statement affects only itself, except runs of `shares_sync` statements, which share one)
-    // and reads the results in order: one round trip for the whole batch.
+    // statement affects only itself) and reads the results in order: one round trip for the
+    // whole batch.
     // Per-item server errors land in item.error; a transport failure or the deadline throws
     // DatabaseUnavailable for the batch.
     boost::asio::awaitable<void> execute_batch(std::span<BatchItem*> items,
@@ -103,6 +99,7 @@ private:
     std::uint64_t generation_ = 0;
     bool timed_out_ = false;
     bool broken_ = false;
+    bool tcp_ = false;  // TCP_CORK applies (not a Unix socket)
     std::unordered_set<std::string> prepared_;
 };
 

@@ -126,7 +126,9 @@ constexpr std::size_t kStatementsPerRunner = 32;
 
 void Pool::finish(Queued& queued) {
     queued.done = true;
-    queued.wake.cancel();
+    for (auto& wake : queued.wakes) wake->cancel();
+    // The last ping's result is not kept alive until the next ping.
+    if (pending_ping_.get() == &queued) pending_ping_.reset();
 }
 
 asio::awaitable<void> Pool::run_batches() {
@@ -171,9 +173,8 @@ asio::awaitable<void> Pool::run_batches() {
 }
 
 std::shared_ptr<Pool::Queued> Pool::enqueue(const Statement& statement,
-                                            std::span<const Param> params,
-                                            Clock::time_point deadline) {
-    auto queued = std::make_shared<Queued>(io_, deadline);
+                                            std::span<const Param> params) {
+    auto queued = std::make_shared<Queued>();
     queued->item.statement = &statement;
     queued->item.params.assign(params.begin(), params.end());
     queue_.push_back(queued);
@@ -186,11 +187,28 @@ std::shared_ptr<Pool::Queued> Pool::enqueue(const Statement& statement,
     return queued;
 }
 
-asio::awaitable<void> Pool::await_done(const std::shared_ptr<Queued>& queued) {
+namespace {
+// Counts a caller as waiting for as long as its coroutine waits, even one destroyed while
+// suspended (shutdown), so the item's withdrawal rule stays right.
+class WaitingScope {
+public:
+    explicit WaitingScope(int& waiting) : waiting_(waiting) { ++waiting_; }
+    ~WaitingScope() { --waiting_; }
+    WaitingScope(const WaitingScope&) = delete;
+    WaitingScope& operator=(const WaitingScope&) = delete;
+
+private:
+    int& waiting_;
+};
+}  // namespace
+
+asio::awaitable<void> Pool::await_done(const std::shared_ptr<Queued>& queued,
+                                       Clock::time_point deadline) {
     if (!queued->done) {
-        ++queued->waiting;
-        co_await queued->wake.async_wait(asio::as_tuple(asio::use_awaitable));
-        --queued->waiting;
+        auto wake = std::make_shared<asio::steady_timer>(io_, deadline);
+        queued->wakes.push_back(wake);
+        const WaitingScope scope(queued->waiting);
+        co_await wake->async_wait(asio::as_tuple(asio::use_awaitable));
     }
     if (!queued->done) {
         // Deadline. An item still queued is withdrawn once nobody waits for it; a sent one
@@ -205,19 +223,19 @@ asio::awaitable<void> Pool::await_done(const std::shared_ptr<Queued>& queued) {
 }
 
 asio::awaitable<Result> Pool::execute(const Statement& statement, std::span<const Param> params) {
-    const auto queued = enqueue(statement, params, Clock::now() + options_.statement_timeout);
-    co_await await_done(queued);
+    const auto deadline = Clock::now() + options_.statement_timeout;
+    const auto queued = enqueue(statement, params);
+    co_await await_done(queued, deadline);
     co_return std::move(queued->item.result);
 }
 
 asio::awaitable<bool> Pool::ping(std::chrono::milliseconds timeout) {
-    static constexpr Statement kPing{"portcullis_ping", "SELECT 1", true};
-    if (!pending_ping_ || !pending_ping_->joinable()) {
-        pending_ping_ = enqueue(kPing, {}, Clock::now() + timeout);
-    }
+    static constexpr Statement kPing{"portcullis_ping", "SELECT 1"};
+    const auto deadline = Clock::now() + timeout;
+    if (!pending_ping_ || !pending_ping_->joinable()) pending_ping_ = enqueue(kPing, {});
     const auto round = pending_ping_;
     try {
-        co_await await_done(round);
+        co_await await_done(round, deadline);
         co_return true;
     } catch (const std::exception&) {
         co_return false;

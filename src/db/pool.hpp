@@ -80,11 +80,10 @@ private:
     void wake_one();
 
     struct Queued {
-        Queued(boost::asio::io_context& io, Clock::time_point deadline) : wake(io, deadline) {}
         BatchItem item;
-        // Expires at the deadline of the call that queued the item (callers that join a ping
-        // wait on it too, so they get at most their own timeout); cancelled when the item is done.
-        boost::asio::steady_timer wake;
+        // One per waiting caller, expiring at that caller's own deadline; all are cancelled when
+        // the item is done.
+        std::vector<std::shared_ptr<boost::asio::steady_timer>> wakes;
         int waiting = 0;
         bool sent = false;       // taken into a batch: too late to join
         bool withdrawn = false;  // every caller gave up before it was sent
@@ -92,11 +91,11 @@ private:
         bool joinable() const { return !sent && !withdrawn && !done; }
     };
     boost::asio::awaitable<void> run_batches();
-    std::shared_ptr<Queued> enqueue(const Statement& statement, std::span<const Param> params,
-                                    Clock::time_point deadline);
-    // Waits for `queued` until its deadline; rethrows its error, throws DatabaseUnavailable at
-    // the deadline.
-    boost::asio::awaitable<void> await_done(const std::shared_ptr<Queued>& queued);
+    std::shared_ptr<Queued> enqueue(const Statement& statement, std::span<const Param> params);
+    // Waits for `queued` until `deadline`; rethrows its error, throws DatabaseUnavailable at the
+    // deadline. The item is withdrawn when its last waiter gives up before it was sent.
+    boost::asio::awaitable<void> await_done(const std::shared_ptr<Queued>& queued,
+                                            Clock::time_point deadline);
     void finish(Queued& queued);
 
     boost::asio::io_context& io_;

@@ -61,15 +61,19 @@ TEST(ResponseHeaders, ManyNamesStayFindableThroughSetsAndErases) {
         EXPECT_TRUE(h.contains(util::to_lower(name))) << name;
         EXPECT_EQ(h.get(name), "v-" + name);
     }
+    // Short names are erased, then one long name: the long ones share presence bits, so the
+    // erase must not clear a bit another name still needs.
     for (std::size_t i = 0; i < names.size(); i += 2) h.erase(names[i]);
-    for (std::size_t i = 0; i < names.size(); ++i) {
+    h.erase("X-Long-Name-z-Suffix");
+    for (std::size_t i = 0; i + 1 < names.size(); ++i) {
         EXPECT_EQ(h.contains(names[i]), i % 2 == 1) << names[i];
     }
+    EXPECT_FALSE(h.contains("X-Long-Name-z-Suffix"));
     EXPECT_FALSE(h.contains("X-Absent"));
     EXPECT_FALSE(h.contains(""));
     h.set_static("x-long-name-b-suffix", "again");  // replaces, does not duplicate
     EXPECT_EQ(h.get("X-LONG-NAME-B-SUFFIX"), "again");
-    EXPECT_EQ(h.entries().size(), names.size() / 2);
+    EXPECT_EQ(h.entries().size(), names.size() / 2 - 1);
 }
 
 TEST(WeakEtag, MatchesExpressForKnownBodies) {
