@@ -36,35 +36,37 @@ std::uint64_t ResponseHeaders::name_bit(std::string_view name) {
     return std::uint64_t{1} << ((name.size() * 31u + first * 7u + last) & 63u);
 }
 
-ResponseHeaders::Entry* ResponseHeaders::find(std::string_view name) {
+const ResponseHeaders::Entry* ResponseHeaders::find(std::string_view name) const {
     if (!may_contain(name)) return nullptr;
-    for (auto& e : entries_) {
+    for (const auto& e : entries_) {
         if (util::iequals(e.name, name)) return &e;
     }
     return nullptr;
 }
 
-void ResponseHeaders::set(std::string_view static_name, std::string value) {
-    Entry* e = find(static_name);
-    if (e == nullptr) {
-        e = &entries_.emplace_back();
-        present_ |= name_bit(static_name);
+ResponseHeaders::Entry& ResponseHeaders::slot(std::string_view static_name) {
+    if (may_contain(static_name)) {
+        for (auto& e : entries_) {
+            if (util::iequals(e.name, static_name)) return e;
+        }
     }
-    e->name = static_name;
-    e->owned = std::move(value);
-    e->is_owned = true;
+    present_ |= name_bit(static_name);
+    return entries_.emplace_back();
+}
+
+void ResponseHeaders::set(std::string_view static_name, std::string value) {
+    Entry& e = slot(static_name);
+    e.name = static_name;
+    e.owned = std::move(value);
+    e.is_owned = true;
 }
 
 void ResponseHeaders::set_static(std::string_view static_name, std::string_view static_value) {
-    Entry* e = find(static_name);
-    if (e == nullptr) {
-        e = &entries_.emplace_back();
-        present_ |= name_bit(static_name);
-    }
-    e->name = static_name;
-    e->static_value = static_value;
-    e->owned.clear();
-    e->is_owned = false;
+    Entry& e = slot(static_name);
+    e.name = static_name;
+    e.static_value = static_value;
+    e.owned.clear();
+    e.is_owned = false;
 }
 
 void ResponseHeaders::erase(std::string_view name) {
@@ -75,17 +77,12 @@ void ResponseHeaders::erase(std::string_view name) {
 }
 
 std::string_view ResponseHeaders::get(std::string_view name) const {
-    if (!may_contain(name)) return {};
-    for (const auto& e : entries_) {
-        if (util::iequals(e.name, name)) return e.value();
-    }
-    return {};
+    const Entry* e = find(name);
+    return e != nullptr ? e->value() : std::string_view();
 }
 
 bool ResponseHeaders::contains(std::string_view name) const {
-    return may_contain(name) && std::any_of(entries_.begin(), entries_.end(), [&](const Entry& e) {
-               return util::iequals(e.name, name);
-           });
+    return find(name) != nullptr;
 }
 
 }  // namespace portcullis::http

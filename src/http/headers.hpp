@@ -54,7 +54,8 @@ private:
     // it with all the others.
     static std::uint64_t name_bit(std::string_view name);
     bool may_contain(std::string_view name) const { return (present_ & name_bit(name)) != 0; }
-    Entry* find(std::string_view name);
+    const Entry* find(std::string_view name) const;
+    Entry& slot(std::string_view static_name);  // the entry of `static_name`, appended if absent
     std::vector<Entry> entries_;
     std::uint64_t present_ = 0;
 };
