@@ -21,10 +21,12 @@ ARG VERSION=
 ARG GIT_SHA=unknown
 ARG BUILD_TIME=
 # Only the binary: tests and benchmarks are not configured. The ccache mount speeds up local
-# rebuilds (BuildKit, buildah); a fresh CI machine compiles from scratch. The debug info is
-# stripped (about two thirds of the file); symbols stay for readable backtraces.
+# rebuilds (BuildKit, buildah); scripts/container.sh instead lends the host's ccache (CCACHE_DIR
+# on a bind mount), which `make test` has just filled. The debug info is stripped (about two
+# thirds of the file); symbols stay for readable backtraces.
+ARG CCACHE_DIR=/root/.cache/ccache
 RUN --mount=type=cache,target=/root/.cache/ccache \
-    cmake --preset release -DPORTCULLIS_BUILD_TESTS=OFF -DPORTCULLIS_BUILD_BENCH=OFF \
+    CCACHE_DIR="${CCACHE_DIR}" cmake --preset release -DPORTCULLIS_BUILD_TESTS=OFF -DPORTCULLIS_BUILD_BENCH=OFF \
         -DPORTCULLIS_VERSION="${VERSION}" -DPORTCULLIS_GIT_SHA="${GIT_SHA}" \
         -DPORTCULLIS_BUILD_TIME="${BUILD_TIME}" >/dev/null \
     && cmake --build --preset release --target portcullis \
