@@ -48,8 +48,8 @@ RUN apt-get update \
         libssl3 \
         zlib1g \
     && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin /var/log/apt /var/log/dpkg.log \
-    && groupadd --system --gid 10001 portcullis \
-    && useradd --system --uid 10001 --gid 10001 --home-dir /nonexistent --no-create-home \
+    && groupadd --gid 10001 portcullis \
+    && useradd --uid 10001 --gid 10001 --home-dir /nonexistent --no-create-home \
         --shell /usr/sbin/nologin portcullis
 COPY --from=build /portcullis /usr/local/bin/portcullis
 # The binary reads `.env` from its working directory: an empty, root-owned folder, so nothing is
