@@ -104,12 +104,14 @@ access_secret=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
 refresh_secret=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
 env_args=(
     -e NODE_ENV=production -e "PORT=$port" -e "DATABASE_URL=$db_url"
-    -e "RATE_LIMIT_REDIS_URL=$PORTCULLIS_TEST_REDIS_URL"
+    -e "RATE_LIMIT_REDIS_URL=${PORTCULLIS_TEST_REDIS_URL%/*}/8"
     -e "JWT_ACCESS_SECRET=$access_secret" -e "JWT_REFRESH_SECRET=$refresh_secret"
     -e CORS_ORIGINS=https://app.example.com
     -e "SMTP_HOST=$PORTCULLIS_TEST_SMTP_HOST" -e "SMTP_PORT=$PORTCULLIS_TEST_SMTP_PORT"
     -e "SMTP_FROM=Portcullis <no-reply@example.com>" -e EMAIL_OUTBOX_POLL_INTERVAL_MS=200
-    # Other suites share this Redis and this client address: limits high enough for this test.
+    # Other suites share this Redis (hence database 8) and this client address: limits high
+    # enough for this test.
+    -e RATE_LIMIT_RPM=100000 -e RATE_LIMIT_RPM_AUTH=100000
     -e RATE_LIMIT_RPM_AUTH_REGISTER=100 -e RATE_LIMIT_RPM_AUTH_PASSWORD_RESET=100
     -e "SHUTDOWN_TIMEOUT_MS=$shutdown_timeout_ms"
 )

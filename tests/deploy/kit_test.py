@@ -471,12 +471,17 @@ class MetricsScrapeTest(unittest.TestCase):
         database_url = database_url.rsplit("/", 1)[0] + "/" + cls.database
         port = free_port()
         env = base_env()
+        # Redis database 9 and high limits: other suites share this Redis and the 127.0.0.1 client.
         env.update({"NODE_ENV": "development", "PORT": str(port), "DATABASE_URL": database_url,
-                    "RATE_LIMIT_REDIS_URL": redis_url, "JWT_ACCESS_SECRET": VALID_SECRET + "a",
-                    "JWT_REFRESH_SECRET": VALID_SECRET + "r", "LOG_LEVEL": "warn"})
+                    "RATE_LIMIT_REDIS_URL": redis_url.rsplit("/", 1)[0] + "/9",
+                    "RATE_LIMIT_RPM": "100000", "RATE_LIMIT_RPM_AUTH": "100000",
+                    "JWT_ACCESS_SECRET": VALID_SECRET + "a", "JWT_REFRESH_SECRET": VALID_SECRET + "r",
+                    "LOG_LEVEL": "warn"})
         cls.workdir = tempfile.TemporaryDirectory()
+        log_path = Path(cls.workdir.name) / "server.log"
+        cls.log = open(log_path, "w+")
         cls.server = subprocess.Popen([BINARY, "serve", "--migrate"], env=env, cwd=cls.workdir.name,
-                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                                      stdout=cls.log, stderr=subprocess.STDOUT)
         base = f"http://127.0.0.1:{port}"
         try:
             deadline = time.monotonic() + 30
@@ -488,7 +493,7 @@ class MetricsScrapeTest(unittest.TestCase):
                 except OSError:
                     pass
                 if time.monotonic() > deadline or cls.server.poll() is not None:
-                    raise AssertionError("the server did not become ready")
+                    raise AssertionError("the server did not become ready:\n" + log_path.read_text()[-3000:])
                 time.sleep(0.1)
             # A failed login and a 404, so the HTTP and login families carry samples too.
             request = urllib.request.Request(
@@ -508,6 +513,7 @@ class MetricsScrapeTest(unittest.TestCase):
         finally:
             cls.server.terminate()
             cls.server.wait(timeout=30)
+            cls.log.close()
             cls.workdir.cleanup()
             subprocess.run(["psql", admin_url, "-qAtc",
                             f"DROP DATABASE IF EXISTS {cls.database} WITH (FORCE)"], check=True)
