@@ -46,7 +46,7 @@ cleanup() {
     if pm container exists "$name" 2>/dev/null; then
         if [ $rc -ne 0 ]; then
             echo "[container-test] last log lines of $name:" >&2
-            pm logs --tail 30 "$name" >&2 2>&1 || true
+            pm logs --tail 15 "$name" 2>&1 | cut -c1-400 >&2 || true
         fi
         pm rm -f -t 0 "$name" >/dev/null 2>&1 || true
     fi
@@ -207,8 +207,8 @@ done
 
 step "migrate deploy with only DATABASE_URL (the Kubernetes init container)"
 db2_url=$(new_database "portcullis_container_migrate_$$")
-pm_run --rm --read-only -e "DATABASE_URL=$db2_url" "$image" migrate deploy >/dev/null ||
-    fail "migrate deploy failed"
+out=$(pm_run --rm --read-only -e "DATABASE_URL=$db2_url" "$image" migrate deploy 2>&1) ||
+    fail "migrate deploy failed: $(tail -c 600 <<<"$out")"
 expect_eq "_prisma_migrations rows" "$expected" "$(applied_migrations "$db2_url")"
 
 printf '[container-test] RSS of PID 1: %d KiB after start, %d KiB after register + login\n' \
