@@ -31,7 +31,7 @@ def main():
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--email", required=True, help="a registered account")
     parser.add_argument("--unknown-email", required=True, help="an address with no account")
-    parser.add_argument("--samples", type=int, default=200, help="measured logins of each kind")
+    parser.add_argument("--samples", type=int, default=400, help="measured logins of each kind")
     parser.add_argument("--warmup", type=int, default=10, help="unmeasured pairs first")
     parser.add_argument("--tolerance", type=float, default=10.0, help="percent")
     args = parser.parse_args()
