@@ -503,7 +503,9 @@ TEST_F(AuthApi, ReferenceRowsAndTokensKeepWorking) {
                  INSERT INTO "Session" (id, "userId", token, valid, "createdAt", "updatedAt")
                  VALUES (')" +
         session_id + "', '" + user_id + "', '" + sha256_hex(refresh_token) +
-        R"(', true, '2026-01-01 00:00:00.000', '2026-01-01 00:00:00.000');)");
+        // Used now: a session idle for longer than the refresh TTL is expired, and the session
+        // cleanup round at start may delete it at any moment.
+        R"(', true, now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC');)");
 
     EXPECT_EQ(get_as("/protected/users/" + user_id, access_token).status, 200);
     EXPECT_EQ(
