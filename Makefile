@@ -44,7 +44,7 @@ image:
 
 test-container:
 	@scripts/install-deps.sh --container
-	@scripts/container.sh test
+	@scripts/test.sh container
 
 bench: build
 	@bench/run.sh
