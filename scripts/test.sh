@@ -43,7 +43,6 @@ run_suite() {
         echo "$label: ${summary:-no CTest summary, see $log}, $skipped skipped"
         return 1
     fi
-    [ "$label" = container ] && grep '^\[container' "$log" | tail -n 3
     echo "$label: $summary, $skipped skipped"
 }
 

@@ -5,7 +5,6 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -15,6 +14,7 @@
 #include <vector>
 
 #include "command.hpp"
+#include "harness.hpp"
 #include "http_client.hpp"
 #include "server_process.hpp"
 #include "test_database.hpp"
@@ -118,10 +118,8 @@ TEST_F(SessionCleanup, TwoReplicasDeleteEachSessionOnceAndOnlyOneLogsTheRound) {
 }
 
 TEST_F(SessionCleanup, AMillionExpiredRowsNeverMakeAStatementLongerThanOneSecond) {
-    const char* pg_data = std::getenv("PORTCULLIS_TEST_PG_DATA");
-    ASSERT_NE(pg_data, nullptr) << "PORTCULLIS_TEST_PG_DATA is not set: run scripts/stack.sh "
-                                   "start and source .local/stack.env";
-    const auto server_log = std::filesystem::path(pg_data).parent_path() / "server.log";
+    const auto server_log =
+        std::filesystem::path(require_postgres_data()).parent_path() / "server.log";
     ASSERT_TRUE(std::filesystem::exists(server_log)) << server_log;
     seed(1000000, 0, 10);
     // Every statement of this database is logged with its duration from now on.

@@ -31,6 +31,10 @@ std::string require_postgres_bin() {
     return require("PORTCULLIS_TEST_PG_BIN");
 }
 
+std::string require_postgres_data() {
+    return require("PORTCULLIS_TEST_PG_DATA");
+}
+
 std::string require_redis() {
     return require("PORTCULLIS_TEST_REDIS_URL");
 }

@@ -20,6 +20,8 @@ std::string require_postgres();
 std::string require_postgres_admin();
 // PORTCULLIS_TEST_PG_BIN: PostgreSQL 15's bin folder (initdb, pg_ctl, pg_dump).
 std::string require_postgres_bin();
+// PORTCULLIS_TEST_PG_DATA: the stack's data directory; its server log lies beside it.
+std::string require_postgres_data();
 // PORTCULLIS_TEST_REDIS_URL: the stack's Redis (password included).
 std::string require_redis();
 
