@@ -239,6 +239,7 @@ int serve(const portcullis::cli::ServeArgs& args) {
                                       {.size = config->database_pool_size,
                                        .statement_timeout = config->database_statement_timeout});
     portcullis::observability::Registry metrics;
+    portcullis::observability::export_log_metrics(metrics, logger);
     portcullis::routes::ServiceMetrics service_metrics(metrics);
     portcullis::routes::Lifecycle lifecycle;
     http::Router router;
@@ -426,7 +427,7 @@ int serve(const portcullis::cli::ServeArgs& args) {
             LogFields()
                 .num("timeoutMs", static_cast<std::int64_t>(config->shutdown_timeout.count()))
                 .str("source", source));
-        logger.flush_thread_buffer();
+        logger.flush(std::chrono::seconds(1));
         std::_Exit(1);
     }
     // The outbox sender needs its I/O thread and the database to finish: stop it first.
