@@ -361,11 +361,13 @@ int serve(const portcullis::cli::ServeArgs& args) {
     // stopped before they are (see the shutdown below).
     if (config->smtp_configured())
         portcullis::email::smtp_global_init();  // before any thread may use libcurl
+    // Outbox rows hold their token sealed under a key from a secret every replica has (#18).
+    const portcullis::auth::TokenSealer outbox_sealer(config->jwt_refresh_secret);
     portcullis::db::PgOneTimeTokenStore one_time_tokens(
-        database, config->auth_email_verification_ttl_minutes);
+        database, config->auth_email_verification_ttl_minutes, outbox_sealer);
     auth_service.set_one_time_tokens(&one_time_tokens);
     portcullis::db::PgOutbox outbox(database, config->auth_email_verification_ttl_minutes,
-                                    config->auth_password_reset_ttl_minutes);
+                                    config->auth_password_reset_ttl_minutes, outbox_sealer);
     portcullis::email::OutboxOptions outbox_options;
     outbox_options.retry = {config->email_outbox_retry_base, config->email_outbox_retry_max,
                             config->email_outbox_max_attempts};
