@@ -155,18 +155,18 @@ private:
 // What the waiting coroutine and the lookups' completions share. The timer lives in the
 // coroutine's frame; `timer` is cleared (under the lock) when the frame goes, so a completion that
 // arrives later touches nothing that is gone, and never posts to an io_context being destroyed.
-struct Wait {
+struct Wait : std::enable_shared_from_this<Wait> {
     std::mutex mutex;
     std::vector<std::optional<LookupResult>> results;
     std::size_t remaining = 0;
     asio::steady_timer* timer = nullptr;
 
-    void complete(std::size_t index, LookupResult result, const std::shared_ptr<Wait>& self) {
+    void complete(std::size_t index, LookupResult result) {
         const std::lock_guard lock(mutex);
         if (timer == nullptr || results[index]) return;
         results[index] = std::move(result);
         if (--remaining > 0) return;
-        asio::post(timer->get_executor(), [self] {
+        asio::post(timer->get_executor(), [self = shared_from_this()] {
             const std::lock_guard inner(self->mutex);
             if (self->timer != nullptr) self->timer->cancel();
         });
@@ -287,7 +287,7 @@ asio::awaitable<Params> resolve_hosts(asio::io_context& io, const Params& given,
         const HostLookup& start = lookup ? lookup : system_host_lookup();
         for (std::size_t i = 0; i < names.size(); ++i) {
             start(names[i],
-                  [wait, i](LookupResult result) { wait->complete(i, std::move(result), wait); });
+                  [wait, i](LookupResult result) { wait->complete(i, std::move(result)); });
         }
         bool pending = false;
         {
