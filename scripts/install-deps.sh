@@ -1,16 +1,32 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages Portcullis needs to build, test and benchmark.
 # Idempotent: only missing packages are installed, and `apt-get update` runs at most once per call.
+#   scripts/install-deps.sh              build, test and benchmark (what `make test` needs)
+#   scripts/install-deps.sh --build      only what compiling the binary needs (the image's build stage)
+#   scripts/install-deps.sh --container  the above plus podman & co. (`make image`, `make test-container`)
 set -euo pipefail
 
-packages=(
+build_packages=(
     build-essential cmake ninja-build ccache pkg-config git
     libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
     libpq-dev libhiredis-dev libssl-dev libsodium-dev libcurl4-openssl-dev zlib1g-dev libbrotli-dev libjemalloc-dev
-    libcli11-dev libgtest-dev libgmock-dev libbenchmark-dev
+    libcli11-dev
+)
+packages=(
+    "${build_packages[@]}"
+    libgtest-dev libgmock-dev libbenchmark-dev
     postgresql-15 postgresql-client-15 redis-server python3-aiosmtpd nginx wrk curl procps
     prometheus  # for promtool: tests run `promtool check metrics` on /metrics (service never started)
+    yamllint python3-yaml docker-compose  # deployment kit tests (tests/deploy): lint, parse, `config`
 )
+case "${1:-}" in
+    --build) packages=("${build_packages[@]}") ;;
+    # podman builds and runs the image here (Docker's engine cannot run on these machines);
+    # debootstrap makes the base image, since no container registry is reachable.
+    --container) packages+=(podman runc debootstrap) ;;
+    "") ;;
+    *) echo "usage: $0 [--build|--container]" >&2; exit 2 ;;
+esac
 if [ "${PORTCULLIS_INSTALL_EXTRA:-}" != "" ]; then
     read -r -a extra <<<"$PORTCULLIS_INSTALL_EXTRA"
     packages+=("${extra[@]}")
