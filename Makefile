@@ -31,8 +31,8 @@ stop:
 run: build
 	@scripts/run.sh
 
-# The whole suite: release build, then the same tests under ASan+UBSan. The last line printed is
-# CTest's summary of the last run.
+# The whole suite: release build, then the same tests under ASan+UBSan. A skipped test fails it.
+# The last line printed is CTest's summary of the last run with its skip count (scripts/test.sh).
 test: deps
 	@scripts/test.sh
 
@@ -44,7 +44,7 @@ image:
 
 test-container:
 	@scripts/install-deps.sh --container
-	@scripts/container.sh test
+	@scripts/test.sh container
 
 bench: build
 	@bench/run.sh
