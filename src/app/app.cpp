@@ -15,6 +15,7 @@
 #include "auth/cpu_pool.hpp"
 #include "auth/fallback_attempt_counter.hpp"
 #include "auth/service.hpp"
+#include "auth/token_sealer.hpp"
 #include "db/auth_store.hpp"
 #include "db/database.hpp"
 #include "db/outbox_store.hpp"
@@ -109,15 +110,17 @@ struct App::Graph {
                         .argon2 = {config.auth_argon2_memory_kib, config.auth_argon2_iterations}},
                        users, sessions, attempt_counter(), cpu_pool, config.jwt_access_secret,
                        config.jwt_refresh_secret),
-          one_time_tokens(database, config.auth_email_verification_ttl_minutes),
+          outbox_sealer(config.jwt_refresh_secret),
+          one_time_tokens(database, config.auth_email_verification_ttl_minutes, outbox_sealer),
           outbox(database, config.auth_email_verification_ttl_minutes,
-                 config.auth_password_reset_ttl_minutes),
+                 config.auth_password_reset_ttl_minutes, outbox_sealer),
           outbox_sender(outbox_options(config), outbox, logger, &service_metrics),
           cleanup_job({.interval = std::chrono::minutes(config.session_cleanup_interval_minutes),
                        .cleanup = {.refresh_ttl = config.jwt_refresh_expiry}},
                       database, logger, service_metrics.session_cleanup_removed,
                       service_metrics.session_cleanup_last_success),
           limiters(redis.get(), config.rate_limit_redis_failure_mode) {
+        observability::export_log_metrics(metrics, logger);
         auth_service.set_events(&service_metrics);
         auth_service.set_one_time_tokens(&one_time_tokens);
         service_metrics.track_password_hash_queue(
@@ -256,6 +259,8 @@ struct App::Graph {
     auth::AuthService auth_service;
     // Email (decisions B.10, C.1, C.2): one-time tokens are written with their outbox rows by the
     // request path; the sender runs on the first I/O thread and sends on its own blocking pool.
+    // Outbox rows hold their token sealed under a key from a secret every replica has (#18).
+    const auth::TokenSealer outbox_sealer;
     db::PgOneTimeTokenStore one_time_tokens;
     db::PgOutbox outbox;
     email::OutboxSender outbox_sender;

@@ -87,10 +87,13 @@ asio::awaitable<void> Connection::wait(bool for_write) {
 
 asio::awaitable<std::shared_ptr<Connection>> Connection::open(asio::io_context& io,
                                                               const ConnectionSettings& settings,
-                                                              Clock::time_point deadline) {
+                                                              Clock::time_point deadline,
+                                                              const HostLookup& lookup) {
+    // libpq would resolve host names itself, synchronously, on this thread.
+    const Params params = co_await resolve_hosts(io, settings.params, lookup, deadline);
     std::vector<const char*> keywords;
     std::vector<const char*> values;
-    for (const auto& [k, v] : settings.params) {
+    for (const auto& [k, v] : params) {
         keywords.push_back(k.c_str());
         values.push_back(v.c_str());
     }

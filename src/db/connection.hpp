@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "db/dsn.hpp"
+#include "db/host_resolver.hpp"
 #include "db/result.hpp"
 
 struct pg_conn;
@@ -50,9 +51,11 @@ public:
     Connection& operator=(const Connection&) = delete;
 
     // Dials asynchronously; throws DatabaseUnavailable on failure or when `deadline` passes.
+    // Host names are resolved first with `lookup` (empty: the system resolver), within the same
+    // deadline and without blocking the thread.
     static boost::asio::awaitable<std::shared_ptr<Connection>> open(
-        boost::asio::io_context& io, const ConnectionSettings& settings,
-        Clock::time_point deadline);
+        boost::asio::io_context& io, const ConnectionSettings& settings, Clock::time_point deadline,
+        const HostLookup& lookup = {});
 
     // Runs a prepared statement (prepared on first use). Throws QueryError for server-side
     // errors, DatabaseUnavailable for transport failures and deadlines (the connection is then

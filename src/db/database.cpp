@@ -4,9 +4,6 @@
 #include <stdexcept>
 
 namespace portcullis::db {
-namespace {
-thread_local Pool* tl_pool = nullptr;
-}
 
 Database::Database(ConnectionSettings settings, PoolOptions options)
     : settings_(std::move(settings)), options_(options) {}
@@ -15,19 +12,23 @@ Database::~Database() = default;
 
 void Database::attach_this_thread(boost::asio::io_context& io) {
     auto pool = std::make_unique<Pool>(io, settings_, options_);
-    tl_pool = pool.get();
+    local_.set(pool.get());
     std::lock_guard lock(mutex_);
     pools_.push_back(std::move(pool));
 }
 
 void Database::close() {
+    local_.forget_all();
     std::lock_guard lock(mutex_);
     pools_.clear();
 }
 
 Pool& Database::local() const {
-    if (tl_pool == nullptr) throw std::logic_error("database used outside an attached I/O thread");
-    return *tl_pool;
+    Pool* pool = local_.get();
+    if (pool == nullptr) {
+        throw std::logic_error("database used outside an attached I/O thread or after close");
+    }
+    return *pool;
 }
 
 }  // namespace portcullis::db

@@ -108,7 +108,10 @@ Task<std::vector<OutboxRow>> PgOutbox::claim(auth::TimePoint now, auth::TimePoin
         row.id = r.get(i, 0);
         row.kind = r.get(i, 1);
         row.email = r.get(i, 2);
-        row.token = r.optional(i, 3);
+        if (const auto stored = r.optional(i, 3)) {
+            row.token = sealer_.open(*stored, row.id);
+            row.token_unreadable = !row.token;
+        }
         row.attempts = std::stoi(std::string(r.get(i, 4)));
         row.user_id = r.optional(i, 5);
         rows.push_back(std::move(row));
@@ -125,7 +128,7 @@ Task<std::optional<ResolvedRequest>> PgOutbox::resolve(const OutboxRow& row, aut
         const std::string token = auth::new_one_time_token();
         const std::vector<Param> params{
             row.id,          std::to_string(row.attempts), row.email, stamp,
-            util::uuid_v4(), auth::sha256_hex(token),      expires,   token};
+            util::uuid_v4(), auth::sha256_hex(token),      expires,   sealer_.seal(token, row.id)};
         try {
             const Result r = co_await database_.local().execute(statement, params);
             if (r.rows() == 0) co_return std::nullopt;

@@ -2,7 +2,8 @@
 // FOR UPDATE SKIP LOCKED, token creation for queued requests (decisions B.10) and the outcome of
 // each attempt. A claim pushes `availableAt` forward by a lease and increments `attempts`; every
 // later update names the attempt it belongs to, so a sender whose lease ran out and whose row was
-// claimed again cannot overwrite the newer attempt's outcome.
+// claimed again cannot overwrite the newer attempt's outcome. Tokens are stored sealed
+// (auth::TokenSealer, bound to the row id) and erased when the row leaves the queue.
 #pragma once
 
 #include <cstdint>
@@ -12,6 +13,7 @@
 
 #include "auth/model.hpp"
 #include "auth/ports.hpp"
+#include "auth/token_sealer.hpp"
 #include "db/database.hpp"
 
 namespace portcullis::db {
@@ -20,8 +22,11 @@ struct OutboxRow {
     std::string id;
     std::string kind;                  // "verification" or "password-reset"
     std::string email;                 // recipient, or the requested address while no token exists
-    std::optional<std::string> token;  // raw token; absent for a queued request
-    int attempts = 0;                  // this claim's attempt number (1-based)
+    std::optional<std::string> token;  // raw token (opened); absent for a queued request
+    // The row holds a token that does not open (sealed under another secret, or altered): it has
+    // to be released and replaced; `token` is then absent.
+    bool token_unreadable = false;
+    int attempts = 0;                    // this claim's attempt number (1-based)
     std::optional<std::string> user_id;  // the account, once known
 };
 
@@ -34,18 +39,21 @@ struct ResolvedRequest {
 
 class PgOutbox {
 public:
-    PgOutbox(const Database& database, int verification_ttl_minutes, int reset_ttl_minutes)
+    // `sealer` opens and seals the rows' tokens; it must outlive the outbox.
+    PgOutbox(const Database& database, int verification_ttl_minutes, int reset_ttl_minutes,
+             const auth::TokenSealer& sealer)
         : database_(database),
           verification_ttl_minutes_(verification_ttl_minutes),
-          reset_ttl_minutes_(reset_ttl_minutes) {}
+          reset_ttl_minutes_(reset_ttl_minutes),
+          sealer_(sealer) {}
 
-    // Up to `limit` due rows, leased until `lease_until`.
+    // Up to `limit` due rows, leased until `lease_until`, their tokens opened.
     auth::Task<std::vector<OutboxRow>> claim(auth::TimePoint now, auth::TimePoint lease_until,
                                              int limit);
     // For a queued request: finds the account (reset: email compared case-insensitively;
     // verification: an unverified account with that normalized email), voids its older unused
-    // tokens of the kind, creates a new one and stores it in the row, in one statement. nullopt
-    // when no account qualifies (or the row is no longer this attempt's).
+    // tokens of the kind, creates a new one and stores it (sealed) in the row, in one statement.
+    // nullopt when no account qualifies (or the row is no longer this attempt's).
     auth::Task<std::optional<ResolvedRequest>> resolve(const OutboxRow& row, auth::TimePoint now);
 
     // When the row's token expires, while it is still unused; nullopt when it is used or gone.
@@ -73,6 +81,7 @@ private:
     const Database& database_;
     int verification_ttl_minutes_;
     int reset_ttl_minutes_;
+    const auth::TokenSealer& sealer_;
 };
 
 }  // namespace portcullis::db

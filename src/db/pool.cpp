@@ -75,7 +75,8 @@ asio::awaitable<std::shared_ptr<Connection>> Pool::dial(Clock::time_point deadli
     ++open_;
     try {
         auto connection = co_await Connection::open(
-            io_, settings_, std::min(deadline, Clock::now() + options_.connect_timeout));
+            io_, settings_, std::min(deadline, Clock::now() + options_.connect_timeout),
+            options_.host_lookup);
         backoff_ = std::chrono::milliseconds(0);
         g_last_successful_dial.store(Clock::now().time_since_epoch().count(),
                                      std::memory_order_relaxed);

@@ -24,6 +24,7 @@ struct PoolOptions {
     std::chrono::milliseconds connect_timeout{3000};
     std::chrono::milliseconds backoff_initial{50};
     std::chrono::milliseconds backoff_max{500};
+    HostLookup host_lookup{};  // how dials resolve host names; empty: the system resolver
 };
 
 class Pool;

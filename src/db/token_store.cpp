@@ -12,7 +12,8 @@ namespace portcullis::db {
 namespace {
 using auth::Task;
 
-// User, verification token and outbox row in one statement (decisions C.2).
+// User, verification token and outbox row in one statement (decisions C.2); the outbox row holds
+// the token sealed (auth::TokenSealer), never in plain.
 constexpr Statement kCreateUnverified{"token_create_unverified_user", R"(WITH u AS (
          INSERT INTO "User" (id, email, password, "createdAt", "updatedAt", "emailVerifiedAt", role)
          VALUES ($1, $2, $3, $4, $4, NULL, 'USER')
@@ -96,9 +97,16 @@ Task<std::optional<auth::User>> PgOneTimeTokenStore::create_unverified_user(
         to_sql_timestamp(now + std::chrono::minutes(verification_ttl_minutes_));
     for (int attempt = 1;; ++attempt) {
         const std::string token = auth::new_one_time_token();
-        const std::vector<Param> params{text(id), text(normalized_email), text(password_hash),
-                                        stamp,    util::uuid_v4(),        auth::sha256_hex(token),
-                                        expires,  util::uuid_v4(),        token};
+        const std::string outbox_id = util::uuid_v4();
+        const std::vector<Param> params{text(id),
+                                        text(normalized_email),
+                                        text(password_hash),
+                                        stamp,
+                                        util::uuid_v4(),
+                                        auth::sha256_hex(token),
+                                        expires,
+                                        outbox_id,
+                                        sealer_.seal(token, outbox_id)};
         try {
             const Result r = co_await database_.local().execute(kCreateUnverified, params);
             if (r.rows() == 0) co_return std::nullopt;

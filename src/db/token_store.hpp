@@ -3,14 +3,19 @@
 #pragma once
 
 #include "auth/token_ports.hpp"
+#include "auth/token_sealer.hpp"
 #include "db/database.hpp"
 
 namespace portcullis::db {
 
 class PgOneTimeTokenStore final : public auth::OneTimeTokenStore {
 public:
-    PgOneTimeTokenStore(const Database& database, int verification_ttl_minutes)
-        : database_(database), verification_ttl_minutes_(verification_ttl_minutes) {}
+    // `sealer` encrypts the tokens written to the outbox; it must outlive the store.
+    PgOneTimeTokenStore(const Database& database, int verification_ttl_minutes,
+                        const auth::TokenSealer& sealer)
+        : database_(database),
+          verification_ttl_minutes_(verification_ttl_minutes),
+          sealer_(sealer) {}
 
     auth::Task<std::optional<auth::User>> create_unverified_user(std::string_view id,
                                                                  std::string_view normalized_email,
@@ -29,6 +34,7 @@ public:
 private:
     const Database& database_;
     int verification_ttl_minutes_;
+    const auth::TokenSealer& sealer_;
 };
 
 // Contract 5.6: a token collision (unique tokenHash) is retried with a new token this many times.

@@ -155,7 +155,13 @@ boost::asio::awaitable<void> OutboxSender::process(const db::OutboxRow& row) {
     const auto ttl = std::chrono::minutes(outbox_.ttl_minutes(row.kind));
     int minutes_left = outbox_.ttl_minutes(row.kind);
     bool fresh_token_needed = !row.token;
-    if (row.token) {
+    if (row.token_unreadable) {
+        // Sealed under a secret this server does not have (JWT_REFRESH_SECRET rotated while the
+        // email waited): the email goes out with a new token instead.
+        logger_.log(Level::warn, "Email outbox token unreadable; issuing a new one",
+                    LogFields().str("emailType", to_string(kind)).str("outboxId", row.id));
+        co_await outbox_.release_token(row, now());
+    } else if (row.token) {
         // A retry long after the first try (SMTP outage) must not mail a token that is about to
         // expire, nor claim the full TTL (decisions B.12): under half its TTL left, a new one.
         const std::optional<auth::TimePoint> expires = co_await outbox_.token_expiry(row);

@@ -7,6 +7,7 @@
 #include <chrono>
 
 #include "observability/json_text.hpp"
+#include "observability/metrics.hpp"
 #include "util/time.hpp"
 
 namespace portcullis::observability {
@@ -92,7 +93,8 @@ LogFields& LogFields::error(std::string_view type, std::string_view message) {
     return *this;
 }
 
-Logger::Logger(Level min_level, int fd) : min_level_(min_level), fd_(fd) {
+Logger::Logger(Level min_level, int fd, std::size_t queue_bytes)
+    : min_level_(min_level), writer_(fd, queue_bytes) {
     pid_and_host_ = ",\"pid\":";
     append_json_number(pid_and_host_, static_cast<std::int64_t>(getpid()));
     pid_and_host_ += ",\"hostname\":";
@@ -113,7 +115,11 @@ void Logger::log(Level level, std::string_view msg, const LogFields& fields) {
     append_json_string(line, msg);
     line += '}';
     write_line(line);
-    if (level >= Level::error) flush_thread_buffer();
+    if (level >= Level::fatal) {
+        flush(kFatalDrain);
+    } else if (level >= Level::error) {
+        flush_thread_buffer();
+    }
 }
 
 std::string Logger::request_line_prefix(Level level) const {
@@ -139,7 +145,7 @@ void Logger::write_line(std::string_view line) {
     copy.reserve(line.size() + 1);
     copy.append(line);
     copy.push_back('\n');
-    write_all(copy);
+    writer_.push(std::move(copy));
 }
 
 void Logger::buffer_this_thread() {
@@ -149,21 +155,24 @@ void Logger::buffer_this_thread() {
 void Logger::flush_thread_buffer() {
     auto& buffer = tl_buffer;
     if (buffer.data.empty()) return;
-    write_all(buffer.data);
-    buffer.data.clear();
+    std::string chunk;
+    chunk.reserve(kThreadBufferFlushBytes + 1024);
+    chunk.swap(buffer.data);  // the buffer keeps a fresh allocation of its usual size
+    writer_.push(std::move(chunk));
 }
 
-void Logger::write_all(std::string_view data) {
-    // One lock per flush (not per line) keeps lines from different threads whole.
-    std::lock_guard lock(write_mutex_);
-    while (!data.empty()) {
-        const ssize_t n = ::write(fd_, data.data(), data.size());
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            return;  // a closed stdout must not take the service down
-        }
-        data.remove_prefix(static_cast<std::size_t>(n));
-    }
+bool Logger::flush(std::chrono::milliseconds timeout) {
+    flush_thread_buffer();
+    return writer_.drain(timeout);
+}
+
+void export_log_metrics(Registry& registry, const Logger& logger) {
+    static constexpr std::string_view kName = "portcullis_log_lines_dropped_total";
+    registry.add_collector({std::string(kName)}, [&logger](std::string& out) {
+        append_help_type(out, kName, "Log lines dropped because standard output did not keep up.",
+                         MetricType::counter);
+        append_sample(out, kName, {}, static_cast<double>(logger.dropped_lines()));
+    });
 }
 
 }  // namespace portcullis::observability

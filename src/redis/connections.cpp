@@ -4,9 +4,6 @@
 #include <stdexcept>
 
 namespace portcullis::redis {
-namespace {
-thread_local Client* t_client = nullptr;
-}
 
 Connections::Connections(Settings settings, ClientOptions options, int io_threads)
     : settings_(std::move(settings)), options_(options) {
@@ -23,16 +20,20 @@ void Connections::attach_this_thread(boost::asio::io_context& io) {
         std::lock_guard lock(mutex_);
         clients_.push_back(client);
     }
-    t_client = client.get();
+    local_.set(client.get());
     client->start();
 }
 
 Client& Connections::local() const {
-    if (t_client == nullptr) throw std::logic_error("no Redis client on this thread");
-    return *t_client;
+    Client* client = local_.get();
+    if (client == nullptr) {
+        throw std::logic_error("no Redis client of this instance on this thread (or closed)");
+    }
+    return *client;
 }
 
 void Connections::close() {
+    local_.forget_all();
     std::lock_guard lock(mutex_);
     for (auto& client : clients_) client->stop();
     clients_.clear();

@@ -102,7 +102,7 @@ int serve(bool migrate) {
                    LogFields()
                        .num("timeoutMs", static_cast<std::int64_t>(config.shutdown_timeout.count()))
                        .str("source", source));
-        logger.flush_thread_buffer();
+        logger.flush(std::chrono::seconds(1));
         std::_Exit(1);
     }
     app.stop();

@@ -8,6 +8,7 @@
 #include <boost/json/parse.hpp>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <stdexcept>
 
@@ -37,6 +38,8 @@ Outcome run_with(Handler handler, std::vector<Middleware> chain = {}) {
     auto future = boost::asio::co_spawn(io, pipeline.run(request), boost::asio::use_future);
     io.run();
     Outcome outcome{future.get(), {}};
+    // The logger's writer thread writes the lines; wait until it has.
+    if (!logger.flush(std::chrono::seconds(5))) throw std::runtime_error("log flush timed out");
     std::rewind(file);
     char buffer[4096];
     for (std::size_t n; (n = std::fread(buffer, 1, sizeof buffer, file)) > 0;) {

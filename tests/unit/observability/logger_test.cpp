@@ -1,12 +1,18 @@
-// Line shapes of the two loggers (contract 10.1, 10.2), level filtering and thread buffering.
+// Line shapes of the two loggers (contract 10.1, 10.2), level filtering, thread buffering, and the
+// writer thread's bounded queue: a reader that stops reading costs dropped, counted lines, never a
+// blocked caller (issue #18 item 6).
 #include <gtest/gtest.h>
 
+#include <signal.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
 
+#include <chrono>
 #include <cstdio>
+#include <future>
 #include <regex>
 #include <thread>
 
@@ -14,6 +20,7 @@
 
 namespace portcullis::observability {
 namespace {
+using namespace std::chrono_literals;
 
 class Pipe {
 public:
@@ -23,6 +30,12 @@ public:
         if (fds_[1] >= 0) ::close(fds_[1]);
     }
     int writer() const { return fds_[1]; }
+    int reader() const { return fds_[0]; }
+    int unread_bytes() const {
+        int n = 0;
+        ::ioctl(fds_[0], FIONREAD, &n);
+        return n;
+    }
     std::string drain() {
         ::close(fds_[1]);
         fds_[1] = -1;
@@ -41,6 +54,7 @@ TEST(Logger, ApplicationLineHasLabelIsoTimePidHostnameFieldsAndMsgLast) {
     Pipe pipe;
     Logger logger(Level::info, pipe.writer());
     logger.log(Level::warn, "Blocked CORS origin", LogFields().str("origin", "https://x"));
+    ASSERT_TRUE(logger.flush(5s));
     const auto text = pipe.drain();
     ASSERT_FALSE(text.empty());
     EXPECT_EQ(text.back(), '\n');
@@ -60,6 +74,7 @@ TEST(Logger, LevelsBelowTheMinimumAreDropped) {
     Logger logger(Level::warn, pipe.writer());
     logger.log(Level::info, "hidden");
     logger.log(Level::error, "shown");
+    ASSERT_TRUE(logger.flush(5s));
     const auto text = pipe.drain();
     EXPECT_EQ(text.find("hidden"), std::string::npos);
     EXPECT_NE(text.find("shown"), std::string::npos);
@@ -92,6 +107,7 @@ TEST(Logger, BufferedThreadsWriteOnFlushAndLinesStayWhole) {
         });
     }
     for (auto& th : threads) th.join();
+    ASSERT_TRUE(logger.flush(5s));
     std::string text;
     std::rewind(file);
     char buf[4096];
@@ -104,6 +120,75 @@ TEST(Logger, BufferedThreadsWriteOnFlushAndLinesStayWhole) {
         ++lines;
     }
     EXPECT_EQ(lines, 800u);
+}
+
+TEST(Logger, AFatalLineIsWrittenBeforeLogReturns) {
+    Pipe pipe;
+    Logger logger(Level::info, pipe.writer());
+    logger.log(Level::fatal, "Invalid configuration");
+    EXPECT_GT(pipe.unread_bytes(), 0);
+}
+
+// Logs `lines` lines of about 200 bytes from a new thread; true when that finished within
+// `limit`. On failure the pipe is read until the thread ends, so the test can still finish.
+bool logs_within(Logger& logger, Pipe& pipe, int lines, std::chrono::milliseconds limit) {
+    std::packaged_task<void()> task([&logger, lines] {
+        const std::string padding(150, 'x');
+        for (int i = 0; i < lines; ++i) {
+            logger.log(Level::info, "line",
+                       LogFields().num("i", std::int64_t{i}).str("p", padding));
+        }
+    });
+    auto done = task.get_future();
+    std::thread thread(std::move(task));
+    const bool in_time = done.wait_for(limit) == std::future_status::ready;
+    char buf[65536];
+    while (done.wait_for(0s) != std::future_status::ready) {
+        if (::read(pipe.reader(), buf, sizeof buf) <= 0) break;
+    }
+    thread.join();
+    return in_time;
+}
+
+TEST(Logger, AReaderThatStopsReadingCostsDroppedLinesNotABlockedCaller) {
+    Pipe pipe;  // nobody reads it: it holds 64 KiB, then write() would block
+    Logger logger(Level::info, pipe.writer(), 128 * 1024);
+    constexpr int kLines = 20000;  // about 4 MB
+    ASSERT_TRUE(logs_within(logger, pipe, kLines, 10s)) << "log() blocked on a full pipe";
+    EXPECT_GT(logger.dropped_lines(), 0u);
+    EXPECT_LT(logger.dropped_lines(), static_cast<std::uint64_t>(kLines));
+    EXPECT_FALSE(logger.flush(100ms)) << "nothing drains into a pipe nobody reads";
+
+    // Once the reader is back, everything that was queued comes out in whole lines, and what was
+    // not written is exactly what was counted.
+    std::string text;
+    std::thread reader([&] {
+        char buf[65536];
+        for (ssize_t n; (n = ::read(pipe.reader(), buf, sizeof buf)) > 0;) {
+            text.append(buf, static_cast<std::size_t>(n));
+        }
+    });
+    EXPECT_TRUE(logger.flush(10s));
+    ::close(pipe.writer());
+    reader.join();
+    std::size_t written = 0;
+    for (std::size_t pos = 0, next; (next = text.find('\n', pos)) != std::string::npos;
+         pos = next + 1) {
+        EXPECT_NO_THROW(boost::json::parse(text.substr(pos, next - pos)));
+        ++written;
+    }
+    EXPECT_EQ(written + logger.dropped_lines(), static_cast<std::size_t>(kLines));
+}
+
+TEST(Logger, NeitherFlushNorDestructionHangsOnAPipeNobodyReads) {
+    ::signal(SIGPIPE, SIG_IGN);  // the abandoned writer gets EPIPE once the pipe is closed
+    Pipe pipe;
+    auto logger = std::make_unique<Logger>(Level::info, pipe.writer(), 256 * 1024);
+    ASSERT_TRUE(logs_within(*logger, pipe, 5000, 10s));
+    const auto start = std::chrono::steady_clock::now();
+    EXPECT_FALSE(logger->flush(200ms));
+    logger.reset();
+    EXPECT_LT(std::chrono::steady_clock::now() - start, LogWriter::kExitDrain + 2s);
 }
 
 }  // namespace
