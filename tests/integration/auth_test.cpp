@@ -83,6 +83,9 @@ protected:
         server_ =
             std::make_unique<ServerProcess>(env, std::vector<std::string>{"serve", "--migrate"});
         ASSERT_TRUE(server_->wait_healthy(30s)) << server_->output();
+        if (env["APP_ENV"] != "production") {
+            ASSERT_TRUE(server_->wait_startup_cleanup()) << server_->output();
+        }
     }
 
     std::uint16_t port() const { return server_->port(); }

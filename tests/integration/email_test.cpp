@@ -307,6 +307,10 @@ protected:
         servers_.push_back(
             std::make_unique<ServerProcess>(env, std::vector<std::string>{"serve", "--migrate"}));
         EXPECT_TRUE(servers_.back()->wait_healthy(30s)) << servers_.back()->output();
+        const auto env_kind = env.find("APP_ENV");
+        if (env_kind == env.end() || env_kind->second != "production") {
+            EXPECT_TRUE(servers_.back()->wait_startup_cleanup()) << servers_.back()->output();
+        }
         return *servers_.back();
     }
 

@@ -516,7 +516,7 @@ TEST(Metrics, EveryDashboardMetricIsInTheLiveExposition) {
     ASSERT_GE(exprs.size(), 10u);
     for (const char* expected : {"http_requests_total", "http_request_duration_seconds_bucket",
                                  "process_cpu_seconds_total", "process_resident_memory_bytes",
-                                 "nodejs_eventloop_lag_seconds", "portcullis_logins_total"}) {
+                                 "portcullis_event_loop_lag_seconds", "portcullis_logins_total"}) {
         EXPECT_EQ(names.count(expected), 1u) << expected;
     }
 

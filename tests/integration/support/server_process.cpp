@@ -153,6 +153,20 @@ bool ServerProcess::wait_healthy(std::chrono::milliseconds timeout) {
     return false;
 }
 
+bool ServerProcess::wait_startup_cleanup(std::chrono::milliseconds timeout) {
+    static const std::string kMetric =
+        "\nportcullis_session_cleanup_last_success_timestamp_seconds ";
+    return poll_until(
+               port_, "/metrics",
+               [](const HttpResponse& r) {
+                   const auto at = r.body.find(kMetric);
+                   return r.status == 200 && at != std::string::npos &&
+                          r.body.compare(at + kMetric.size(), 2, "0\n") != 0;
+               },
+               timeout)
+        .has_value();
+}
+
 void ServerProcess::signal(int sig) {
     if (!exit_code_) ::kill(pid_, sig);
 }

@@ -39,6 +39,11 @@ public:
 
     // Polls GET /health until it answers 200; false if the process exits or time runs out.
     bool wait_healthy(std::chrono::milliseconds timeout = std::chrono::seconds(15));
+    // Waits until the session cleanup round that `serve` runs at start has finished (its metric
+    // portcullis_session_cleanup_last_success_timestamp_seconds is set; needs /metrics, i.e. not
+    // production). Tests that look at revoked sessions call it, so the round cannot delete their
+    // rows halfway through.
+    bool wait_startup_cleanup(std::chrono::milliseconds timeout = std::chrono::seconds(15));
     void signal(int sig);
     // Exit code once the process has ended (128+N for a signal death); nullopt on timeout.
     std::optional<int> wait_exit(std::chrono::milliseconds timeout = std::chrono::seconds(15));
