@@ -221,6 +221,12 @@ struct App::Graph {
         options.threads = threads.io;
         // The parser admits what inflation may still reject: JSON bodies are re-checked after it.
         options.body_limit = config.request_body_limit;
+        options.header_limit = config.http_max_header_bytes;
+        options.max_header_fields = config.http_max_header_fields;
+        options.max_connections = config.http_max_connections;
+        options.max_connections_per_ip = config.http_max_connections_per_ip;
+        options.max_requests_per_connection = config.http_max_requests_per_connection;
+        options.metrics = &metrics;
         options.request_timeout = config.http_request_timeout;
         options.headers_timeout = config.http_headers_timeout;
         options.keepalive_timeout = config.http_keepalive_timeout;

@@ -7,7 +7,6 @@
 #include "auth/one_time_token.hpp"
 #include "auth/validation.hpp"
 #include "util/random.hpp"
-#include "util/strings.hpp"
 
 namespace portcullis::auth {
 namespace {
@@ -168,11 +167,9 @@ Task<void> AuthService::logout(std::string_view refresh_token) {
 }
 
 Task<Outcome<Caller>> AuthService::authenticate(std::string_view authorization) {
-    constexpr std::string_view kScheme = "Bearer ";
-    if (!authorization.starts_with(kScheme)) co_return AuthError::unauthorized;
-    const auto token = util::trim(authorization.substr(kScheme.size()));
-    if (token.empty()) co_return AuthError::unauthorized;
-    const auto verified = access_.verify_access(token, now_seconds());
+    const auto token = bearer_token(authorization);
+    if (!token) co_return AuthError::unauthorized;
+    const auto verified = access_.verify_access(*token, now_seconds());
     if (!verified.ok()) co_return AuthError::access_invalid;
 
     const AccessClaims& claims = *verified.claims;
@@ -185,10 +182,9 @@ Task<Outcome<Caller>> AuthService::authenticate(std::string_view authorization) 
 }
 
 std::optional<std::string> AuthService::log_user(std::string_view authorization) const {
-    constexpr std::string_view kScheme = "Bearer ";
-    if (!authorization.starts_with(kScheme)) return std::nullopt;
-    const auto verified =
-        access_.verify_access(util::trim(authorization.substr(kScheme.size())), now_seconds());
+    const auto token = bearer_token(authorization);
+    if (!token) return std::nullopt;
+    const auto verified = access_.verify_access(*token, now_seconds());
     if (!verified.ok()) return std::nullopt;
     return verified.claims->user_id;
 }

@@ -100,10 +100,11 @@ RouteMatch Router::match(std::string_view method, std::string_view path) const {
 
 Awaitable<Response> Router::dispatch(Request& request) const {
     auto matched = match(request.method, request.path);
-    if (matched.route == nullptr) throw HttpError(404, "Not Found");
+    if (matched.route == nullptr) throw layer_error(errors::kNotFound);
     request.route = matched.route->pattern;
     if (matched.undecodable_param) {
-        throw HttpError(400, "Failed to decode param '" + *matched.undecodable_param + "'");
+        throw layer_error(errors::kBadRequest,
+                          "Failed to decode param '" + *matched.undecodable_param + "'");
     }
     request.params = std::move(matched.params);
     co_return co_await matched.route->handler(request);
