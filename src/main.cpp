@@ -39,6 +39,7 @@
 #include "redis/login_attempts.hpp"
 #include "routes/auth_routes.hpp"
 #include "routes/metrics.hpp"
+#include "routes/openapi_routes.hpp"
 #include "routes/ops.hpp"
 #include "util/build_info.hpp"
 #include "util/ip_address.hpp"
@@ -314,6 +315,8 @@ int serve(const portcullis::cli::ServeArgs& args) {
     const portcullis::routes::AuthRoutesOptions route_options{config->production()};
     router.add_all(portcullis::routes::auth_routes(auth_service, route_options));
     router.add_all(portcullis::routes::protected_routes(auth_service, route_options));
+    router.add_all(portcullis::routes::openapi_routes(router, *config));  // after the API routes
+    router.add_all(portcullis::routes::docs_routes(*config));
 
     std::vector<http::Middleware> chain;
     // The access log wraps the request-id stage so its line shows the echoed x-request-id.
