@@ -10,7 +10,15 @@ packages=(
     libcli11-dev libgtest-dev libgmock-dev libbenchmark-dev
     postgresql-15 postgresql-client-15 redis-server python3-aiosmtpd nginx wrk curl procps
     prometheus  # for promtool: tests run `promtool check metrics` on /metrics (service never started)
+    chromium    # the browser test of /docs (tests/tools/docs_browser.mjs, puppeteer-core)
 )
+# The build embeds Swagger UI from npm and the tests run npm tools: Node.js 20 or later with npm
+# (@redocly/cli 2 needs 20.19+).
+# A machine that already has one (e.g. from NodeSource) keeps it; Debian's packages otherwise.
+node_major=$(node --version 2>/dev/null | sed -n 's/^v\([0-9]*\)\..*/\1/p')
+if [ -z "$node_major" ] || [ "$node_major" -lt 20 ] || ! command -v npm >/dev/null; then
+    packages+=(nodejs npm)
+fi
 if [ "${PORTCULLIS_INSTALL_EXTRA:-}" != "" ]; then
     read -r -a extra <<<"$PORTCULLIS_INSTALL_EXTRA"
     packages+=("${extra[@]}")

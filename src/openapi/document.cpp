@@ -270,6 +270,65 @@ boost::json::object operation_object(const Operation& operation, const DocumentO
     return out;
 }
 
+void collect_refs(const boost::json::value& value, std::set<std::string>& refs) {
+    if (const auto* object = value.if_object()) {
+        for (const auto& [key, item] : *object) {
+            if (key == "$ref" && item.is_string()) {
+                refs.insert(std::string(item.get_string()));
+            } else {
+                collect_refs(item, refs);
+            }
+        }
+    } else if (const auto* array = value.if_array()) {
+        for (const auto& item : *array) collect_refs(item, refs);
+    }
+}
+
+// Components no served operation uses are left out (e.g. PrometheusMetrics without /metrics, the
+// rate-limit headers without rate limiting): a document lists what this server can answer.
+void drop_unused_components(boost::json::object& document) {
+    auto& components = document.at("components").as_object();
+    std::set<std::string> refs;
+    collect_refs(document.at("paths"), refs);
+    for (std::size_t seen = 0; seen != refs.size();) {
+        seen = refs.size();
+        for (const auto& ref : std::set<std::string>(refs)) {
+            const auto slash = ref.rfind('/');
+            const auto kind = ref.substr(13, slash - 13);  // after `#/components/`
+            collect_refs(components.at(kind).at(ref.substr(slash + 1)), refs);
+        }
+    }
+    // Rebuilt rather than erased from: Boost 1.81's object::erase does not keep the order.
+    const auto keep = [](const boost::json::object& entries, const auto& used) {
+        boost::json::object kept;
+        for (const auto& [name, value] : entries) {
+            if (used(std::string(name))) kept[name] = value;
+        }
+        return kept;
+    };
+    for (const std::string kind : {"schemas", "headers"}) {
+        components[kind] = keep(components.at(kind).as_object(), [&](const std::string& name) {
+            return refs.contains("#/components/" + kind + "/" + name);
+        });
+    }
+    std::set<std::string> schemes;
+    for (const auto& [path, item] : document.at("paths").as_object()) {
+        for (const auto& [method, operation] : item.as_object()) {
+            for (const auto& requirement : operation.at("security").as_array()) {
+                for (const auto& [name, scopes] : requirement.as_object()) {
+                    schemes.insert(std::string(name));
+                }
+            }
+        }
+    }
+    components["securitySchemes"] =
+        keep(components.at("securitySchemes").as_object(),
+             [&](const std::string& name) { return schemes.contains(name); });
+    for (const char* kind : {"securitySchemes", "headers"}) {
+        if (components.at(kind).as_object().empty()) components.erase(kind);
+    }
+}
+
 std::string lower(std::string_view text) {
     std::string out(text);
     for (auto& c : out) {
@@ -324,6 +383,7 @@ std::string build_document(const std::vector<Endpoint>& endpoints,
         }
         item.as_object()[method] = operation_object(operation, options);
     }
+    drop_unused_components(document.as_object());
     return boost::json::serialize(document);
 }
 

@@ -10,5 +10,7 @@ window.addEventListener('load', function () {
     presets: [SwaggerUIBundle.presets.apis, SwaggerUIStandalonePreset],
     plugins: [SwaggerUIBundle.plugins.DownloadUrl],
     layout: 'StandaloneLayout',
+    // Shown beside each summary: clients and tests refer to operations by id.
+    displayOperationId: true,
   });
 });
