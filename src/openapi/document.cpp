@@ -99,7 +99,12 @@ constexpr std::string_view kBase = R"json({
     "OpenApiDocument":{"type":"object","required":["openapi","info","paths"],"properties":{
       "openapi":{"type":"string","enum":["3.1.0"]},
       "info":{"type":"object"},
-      "paths":{"type":"object"}}}
+      "servers":{"type":"array"},
+      "tags":{"type":"array"},
+      "x-tagGroups":{"type":"array"},
+      "paths":{"type":"object"},
+      "webhooks":{"type":"object"},
+      "components":{"type":"object"}}}
   }
 }
 })json";
@@ -189,7 +194,7 @@ boost::json::object error_response(int status, const std::vector<ApiError>& erro
     }
     response["content"] = boost::json::object{
         {"application/json", boost::json::object{{"schema", ref("schemas", "ErrorResponse")},
-                                                  {"examples", std::move(examples)}}}};
+                                                 {"examples", std::move(examples)}}}};
     return response;
 }
 
@@ -197,9 +202,9 @@ boost::json::object success_response(const Success& success) {
     boost::json::object response;
     response["description"] = success.description;
     if (!success.schema.empty()) {
-        response["content"] = boost::json::object{
-            {success.content_type,
-             boost::json::object{{"schema", ref("schemas", success.schema)}}}};
+        response["content"] =
+            boost::json::object{{success.content_type,
+                                 boost::json::object{{"schema", ref("schemas", success.schema)}}}};
     }
     return response;
 }
@@ -230,9 +235,9 @@ boost::json::object operation_object(const Operation& operation, const DocumentO
                 schema.erase("description");
             }
             boost::json::object object{{"name", parameter.name},
-                                        {"in", "path"},
-                                        {"required", true},
-                                        {"schema", std::move(schema)}};
+                                       {"in", "path"},
+                                       {"required", true},
+                                       {"schema", std::move(schema)}};
             if (!description.empty()) object["description"] = description;
             parameters.push_back(std::move(object));
         }
@@ -241,11 +246,10 @@ boost::json::object operation_object(const Operation& operation, const DocumentO
     if (operation.request_body != nullptr) {
         out["requestBody"] = boost::json::object{
             {"required", true},
-            {"content",
-             boost::json::object{
-                 {"application/json",
-                  boost::json::object{
-                      {"schema", schema::to_json_schema(*operation.request_body)}}}}}};
+            {"content", boost::json::object{
+                            {"application/json",
+                             boost::json::object{
+                                 {"schema", schema::to_json_schema(*operation.request_body)}}}}}};
     }
 
     std::map<int, std::vector<ApiError>> errors;
@@ -357,8 +361,7 @@ std::string openapi_path(std::string_view pattern) {
     return out;
 }
 
-std::string build_document(const std::vector<Endpoint>& endpoints,
-                           const DocumentOptions& options) {
+std::string build_document(const std::vector<Endpoint>& endpoints, const DocumentOptions& options) {
     boost::json::value document = boost::json::parse(kBase);
     document.at("info").as_object()["version"] = build_info::kVersion;
     auto& paths = document.at("paths").as_object();

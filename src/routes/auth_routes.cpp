@@ -110,7 +110,8 @@ openapi::Success no_content(std::string description) {
 std::vector<Documented> auth_operations() {
     std::vector<Documented> out;
     out.push_back(
-        {"POST", "/auth/register",
+        {"POST",
+         "/auth/register",
          {.operation_id = "registerUser",
           .tag = "Auth",
           .summary = "Register an account",
@@ -118,13 +119,13 @@ std::vector<Documented> auth_operations() {
                          "answer carries a token pair; with it, a verification e-mail is sent "
                          "and no tokens are issued. Rate-limited per client.",
           .request_body = &auth::register_schema(),
-          .successes = {{.status = 201,
-                         .description = "Account created.",
-                         .schema = "RegisterResponse"}},
+          .successes =
+              {{.status = 201, .description = "Account created.", .schema = "RegisterResponse"}},
           .errors = {errors::kValidation, errors::kEmailTaken, errors::kDatabaseUnavailable,
                      errors::kOverloaded}}});
     out.push_back(
-        {"POST", "/auth/login",
+        {"POST",
+         "/auth/login",
          {.operation_id = "loginUser",
           .tag = "Auth",
           .summary = "Log in",
@@ -135,7 +136,8 @@ std::vector<Documented> auth_operations() {
           .errors = {errors::kValidation, errors::kInvalidCredentials, errors::kLoginLocked,
                      errors::kDatabaseUnavailable, errors::kOverloaded}}});
     out.push_back(
-        {"POST", "/auth/refresh",
+        {"POST",
+         "/auth/refresh",
          {.operation_id = "refreshTokens",
           .tag = "Auth",
           .summary = "Rotate the refresh token",
@@ -146,7 +148,8 @@ std::vector<Documented> auth_operations() {
           .errors = {errors::kValidation, errors::kSessionExpired, errors::kRefreshInvalid,
                      errors::kSessionInvalid, errors::kRefreshReuse,
                      errors::kDatabaseUnavailable}}});
-    out.push_back({"POST", "/auth/logout",
+    out.push_back({"POST",
+                   "/auth/logout",
                    {.operation_id = "logoutSession",
                     .tag = "Auth",
                     .summary = "End a session",
@@ -155,42 +158,41 @@ std::vector<Documented> auth_operations() {
                     .request_body = &auth::refresh_token_schema(),
                     .successes = {no_content("Logged out (or nothing to do).")},
                     .errors = {errors::kValidation, errors::kDatabaseUnavailable}}});
+    out.push_back({"POST",
+                   "/auth/verify-email",
+                   {.operation_id = "verifyEmail",
+                    .tag = "Auth",
+                    .summary = "Verify an e-mail address",
+                    .description = "Consumes the one-time token from the verification e-mail.",
+                    .request_body = &auth::token_schema(),
+                    .successes = {no_content("The address is verified.")},
+                    .errors = {errors::kValidation, errors::kVerificationInvalid,
+                               errors::kVerificationExpired, errors::kDatabaseUnavailable}}});
     out.push_back(
-        {"POST", "/auth/verify-email",
-         {.operation_id = "verifyEmail",
-          .tag = "Auth",
-          .summary = "Verify an e-mail address",
-          .description = "Consumes the one-time token from the verification e-mail.",
-          .request_body = &auth::token_schema(),
-          .successes = {no_content("The address is verified.")},
-          .errors = {errors::kValidation, errors::kVerificationInvalid,
-                     errors::kVerificationExpired, errors::kDatabaseUnavailable}}});
-    out.push_back(
-        {"POST", "/auth/request-password-reset",
+        {"POST",
+         "/auth/request-password-reset",
          {.operation_id = "requestPasswordReset",
           .tag = "Auth",
           .summary = "Request a password reset e-mail",
           .description = "202 for any address, known or not, in the same time; a known account "
                          "receives a reset e-mail. Rate-limited per client.",
           .request_body = &auth::email_schema(),
-          .successes = {{.status = 202,
-                         .description = "Accepted.",
-                         .schema = "AcceptedResponse"}},
+          .successes = {{.status = 202, .description = "Accepted.", .schema = "AcceptedResponse"}},
           .errors = {errors::kValidation, errors::kDatabaseUnavailable}}});
     out.push_back(
-        {"POST", "/auth/resend-verification",
+        {"POST",
+         "/auth/resend-verification",
          {.operation_id = "resendVerification",
           .tag = "Auth",
           .summary = "Send the verification e-mail again",
           .description = "202 for any address; an existing, unverified account receives a fresh "
                          "verification e-mail. Rate-limited like password reset requests.",
           .request_body = &auth::email_schema(),
-          .successes = {{.status = 202,
-                         .description = "Accepted.",
-                         .schema = "AcceptedResponse"}},
+          .successes = {{.status = 202, .description = "Accepted.", .schema = "AcceptedResponse"}},
           .errors = {errors::kValidation, errors::kDatabaseUnavailable}}});
     out.push_back(
-        {"POST", "/auth/reset-password",
+        {"POST",
+         "/auth/reset-password",
          {.operation_id = "resetPassword",
           .tag = "Auth",
           .summary = "Set a new password",
@@ -201,7 +203,8 @@ std::vector<Documented> auth_operations() {
           .successes = {no_content("Password changed.")},
           .errors = {errors::kValidation, errors::kResetInvalid, errors::kResetExpired,
                      errors::kDatabaseUnavailable, errors::kOverloaded}}});
-    out.push_back({"GET", "/auth/sessions",
+    out.push_back({"GET",
+                   "/auth/sessions",
                    {.operation_id = "listSessions",
                     .tag = "Sessions",
                     .summary = "List the caller's sessions",
@@ -211,7 +214,8 @@ std::vector<Documented> auth_operations() {
                                    .description = "The sessions.",
                                    .schema = "SessionsResponse"}},
                     .errors = kBearerErrors}});
-    out.push_back({"POST", "/auth/logout-all",
+    out.push_back({"POST",
+                   "/auth/logout-all",
                    {.operation_id = "logoutAllSessions",
                     .tag = "Sessions",
                     .summary = "End every session of the caller",
@@ -226,7 +230,8 @@ std::vector<Documented> protected_operations() {
     std::vector<Documented> out;
     auto ping_errors = kBearerErrors;
     ping_errors.push_back(errors::kForbidden);
-    out.push_back({"GET", "/protected/admin/ping",
+    out.push_back({"GET",
+                   "/protected/admin/ping",
                    {.operation_id = "adminPing",
                     .tag = "RBAC",
                     .summary = "Admin check",
@@ -238,7 +243,8 @@ std::vector<Documented> protected_operations() {
     user_errors.insert(user_errors.end(),
                        {errors::kValidation, errors::kForbidden, errors::kUserNotFound});
     out.push_back(
-        {"GET", "/protected/users/:userId",
+        {"GET",
+         "/protected/users/:userId",
          {.operation_id = "getProtectedUser",
           .tag = "RBAC",
           .summary = "Read a user",
@@ -246,9 +252,8 @@ std::vector<Documented> protected_operations() {
                          "gets 403 whether or not the id exists.",
           .security = "BearerAuth",
           .parameters = {{.name = "userId", .schema = &auth::user_id_schema()}},
-          .successes = {{.status = 200,
-                         .description = "The user.",
-                         .schema = "ProtectedUserResponse"}},
+          .successes =
+              {{.status = 200, .description = "The user.", .schema = "ProtectedUserResponse"}},
           .errors = std::move(user_errors)}});
     return out;
 }
@@ -365,9 +370,9 @@ std::vector<http::Route> protected_routes(auth::AuthService& service, AuthRoutes
              const auto caller = co_await require_caller(*svc, r);
              const auto user_id = r.param("userId");
              if (auto failure = auth::validate_user_id(user_id)) {
-                 throw errors::to_http_error(
-                     errors::kValidation,
-                     options.production ? std::string{} : failure->details_json);
+                 throw errors::to_http_error(errors::kValidation, options.production
+                                                                      ? std::string{}
+                                                                      : failure->details_json);
              }
              const auto view = value_or_throw(co_await svc->find_user(caller, user_id));
              std::string body = "{\"user\":{\"id\":";

@@ -97,25 +97,26 @@ std::vector<http::Route> docs_routes(const config::Config& config) {
     auto files = std::make_shared<Files>();
     for (const auto& file : docs_ui_files()) {
         // CachedBody cannot move: built in place.
-        files->emplace(std::string(file.name),
-                       std::unique_ptr<const DocsFile>(new DocsFile{
-                           file.content_type, http::CachedBody(http::CachedBody::Static{file.bytes})}));
+        files->emplace(
+            std::string(file.name),
+            std::unique_ptr<const DocsFile>(new DocsFile{
+                file.content_type, http::CachedBody(http::CachedBody::Static{file.bytes})}));
     }
     const DocsFile* index = files->at("index.html").get();
 
-    routes.push_back({"GET", "/docs",
-                      [files, index](http::Request& r) -> http::Awaitable<http::Response> {
-                          if (!r.path.ends_with('/')) co_return redirect_to_folder(r);
-                          co_return serve(*index);
-                      }});
-    routes.push_back({"GET", "/docs/:file",
-                      [files](http::Request& r) -> http::Awaitable<http::Response> {
-                          const auto found = files->find(r.param("file"));
-                          if (found == files->end() || r.path.ends_with('/')) {
-                              throw http::HttpError(404, "Not Found");
-                          }
-                          co_return serve(*found->second);
-                      }});
+    routes.push_back(
+        {"GET", "/docs", [files, index](http::Request& r) -> http::Awaitable<http::Response> {
+             if (!r.path.ends_with('/')) co_return redirect_to_folder(r);
+             co_return serve(*index);
+         }});
+    routes.push_back(
+        {"GET", "/docs/:file", [files](http::Request& r) -> http::Awaitable<http::Response> {
+             const auto found = files->find(r.param("file"));
+             if (found == files->end() || r.path.ends_with('/')) {
+                 throw http::HttpError(404, "Not Found");
+             }
+             co_return serve(*found->second);
+         }});
     return routes;
 }
 

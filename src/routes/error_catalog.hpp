@@ -47,8 +47,7 @@ inline constexpr ApiError kRateLimited{429, "RATE_LIMITED",
 inline constexpr ApiError kRateLimitUnavailable{503, "RATE_LIMIT_UNAVAILABLE",
                                                 "Rate limiting unavailable"};
 // Thrown as util::Unavailable by db/ and the password-hashing pool (decisions C.3, E.6).
-inline constexpr ApiError kDatabaseUnavailable{503, "DATABASE_UNAVAILABLE",
-                                               "Database unavailable"};
+inline constexpr ApiError kDatabaseUnavailable{503, "DATABASE_UNAVAILABLE", "Database unavailable"};
 inline constexpr ApiError kOverloaded{503, "OVERLOADED", "Server is busy, please retry"};
 
 // Every entry above.

@@ -67,8 +67,9 @@ openapi::Operation metrics_operation(const config::Config& config) {
         .operation_id = "getMetrics",
         .tag = "Metrics",
         .summary = "Prometheus metrics",
-        .description = "The exposition of every metric family (contract 9), behind the "
-                       "configured METRICS_GUARD.",
+        .description =
+            "The exposition of every metric family (contract 9), behind the "
+            "configured METRICS_GUARD.",
         .successes = {{.status = 200,
                        .description = "Prometheus text format.",
                        .schema = "PrometheusMetrics",

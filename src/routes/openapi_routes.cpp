@@ -15,9 +15,8 @@ std::vector<http::Route> openapi_routes(const http::Router& router, const config
         .summary = "This document",
         .description = "The OpenAPI 3.1 description of the routes this server serves, built at "
                        "start. Cacheable for five minutes; honours If-None-Match.",
-        .successes = {{.status = 200,
-                       .description = "The OpenAPI document.",
-                       .schema = "OpenApiDocument"}}});
+        .successes = {
+            {.status = 200, .description = "The OpenAPI document.", .schema = "OpenApiDocument"}}});
 
     std::vector<openapi::Endpoint> endpoints;
     for (const http::Route* route : router.routes()) {

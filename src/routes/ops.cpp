@@ -43,7 +43,8 @@ std::vector<openapi::ApiError> readiness_errors(const std::vector<ReadinessCheck
 
 std::vector<Documented> ops_operations(const std::vector<ReadinessCheck>& checks) {
     std::vector<Documented> out;
-    out.push_back({"GET", "/health",
+    out.push_back({"GET",
+                   "/health",
                    {.operation_id = "getHealth",
                     .tag = "Operational",
                     .summary = "Liveness probe",
@@ -51,7 +52,8 @@ std::vector<Documented> ops_operations(const std::vector<ReadinessCheck>& checks
                                    "shutdown; checks no dependency.",
                     .successes = {{.status = 200, .description = "Alive.", .schema = "StatusOk"}},
                     .probe = true}});
-    out.push_back({"GET", "/ready",
+    out.push_back({"GET",
+                   "/ready",
                    {.operation_id = "getReadiness",
                     .tag = "Operational",
                     .summary = "Readiness probe",
@@ -63,14 +65,15 @@ std::vector<Documented> ops_operations(const std::vector<ReadinessCheck>& checks
                                    .schema = "StatusReady"}},
                     .errors = readiness_errors(checks),
                     .probe = true}});
-    out.push_back({"GET", "/version",
-                   {.operation_id = "getVersion",
-                    .tag = "Operational",
-                    .summary = "Build metadata",
-                    .description = "Version, git SHA and build time, fixed at build time.",
-                    .successes = {{.status = 200,
-                                   .description = "Build metadata.",
-                                   .schema = "VersionResponse"}}}});
+    out.push_back(
+        {"GET",
+         "/version",
+         {.operation_id = "getVersion",
+          .tag = "Operational",
+          .summary = "Build metadata",
+          .description = "Version, git SHA and build time, fixed at build time.",
+          .successes = {
+              {.status = 200, .description = "Build metadata.", .schema = "VersionResponse"}}}});
     return out;
 }
 }  // namespace

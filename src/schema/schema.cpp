@@ -108,8 +108,7 @@ void check_string(const StringSchema& schema, std::string_view field, std::strin
             if (config::utf16_length(value) >= rule.minimum) continue;
             issues.too_small(field, rule.minimum,
                              rule.message.empty() ? "Too small: expected string to have >=" +
-                                                        std::to_string(rule.minimum) +
-                                                        " characters"
+                                                        std::to_string(rule.minimum) + " characters"
                                                   : rule.message);
         } else if (!rule.matches(value)) {
             issues.invalid_format(field, rule.format, rule.pattern, rule.message);

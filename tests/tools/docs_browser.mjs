@@ -57,8 +57,8 @@ try {
     });
   });
 
-  await page.goto(`${base}/docs/`, { waitUntil: 'networkidle0' });
-  await page.waitForSelector('.opblock', { timeout: 15000 });
+  await page.goto(`${base}/docs/`, { waitUntil: 'networkidle0', timeout: 60000 });
+  await page.waitForSelector('.opblock', { timeout: 60000 });
   const shown = await page.evaluate(() => document.querySelector('#swagger-ui').innerText);
   for (const operation of operations) {
     if (!shown.includes(operation.id)) {
@@ -83,7 +83,7 @@ try {
   await page.type(editor, JSON.stringify({ email, password: 'Str0ng!Passw0rd' }));
   await page.click(`${block} .execute`);
   const statusCell = `${block} .live-responses-table .response .response-col_status`;
-  await page.waitForSelector(statusCell, { timeout: 15000 });
+  await page.waitForSelector(statusCell, { timeout: 60000 });
   const status = (await page.$eval(statusCell, (cell) => cell.innerText)).trim();
   const body = await page.$eval(`${block} .live-responses-table .response .response-col_description`,
     (cell) => cell.innerText);
@@ -93,7 +93,13 @@ try {
     problems.push(`register response body not rendered: ${body.slice(0, 200)}`);
   }
 
-  const violations = await page.evaluate(() => window.__cspViolations);
+} catch (error) {
+  // Keep going: the console errors and the screenshot tell why a step failed.
+  problems.push(`step failed: ${error.message.split('\n')[0]}`);
+}
+try {
+  const page = (await browser.pages()).at(-1);
+  const violations = await page.evaluate(() => window.__cspViolations ?? []);
   for (const violation of violations) problems.push(`CSP violation: ${violation}`);
   await page.screenshot({ path: screenshot, fullPage: true });
   console.log(`screenshot: ${screenshot}`);

@@ -55,9 +55,7 @@ struct UnusedPorts final : auth::UserStore, auth::SessionStore, auth::AttemptCou
     }
     Task<void> revoke_all(std::string_view, auth::TimePoint) override { unused(); }
     Task<std::vector<auth::SessionSummary>> list(std::string_view) override { unused(); }
-    Task<bool> is_locked(std::string_view, std::string_view, auth::TimePoint) override {
-        unused();
-    }
+    Task<bool> is_locked(std::string_view, std::string_view, auth::TimePoint) override { unused(); }
     Task<bool> record_failure(std::string_view, std::string_view, std::optional<std::string_view>,
                               auth::TimePoint) override {
         unused();
@@ -91,7 +89,8 @@ public:
           logger_(observability::Level::fatal) {
         std::vector<routes::ReadinessCheck> checks;
         checks.push_back({{}, 503, "Not Ready", "NOT_READY"});
-        if (config_.redis_in_use()) checks.push_back({{}, 503, "Redis not ready", "REDIS_NOT_READY"});
+        if (config_.redis_in_use())
+            checks.push_back({{}, 503, "Redis not ready", "REDIS_NOT_READY"});
         router_.add_all(routes::ops_routes(lifecycle_, std::move(checks)));
         router_.add_all(routes::metrics_routes(config_, registry_, logger_));
         const routes::AuthRoutesOptions options{config_.production()};
@@ -178,9 +177,8 @@ TEST(OpenApiDocument, EveryRouteIsDocumentedAndEveryDocumentedOperationIsServed)
         for (const auto& [path, item] : paths) {
             for (const auto& [method, operation] : item.as_object()) {
                 documented.insert(std::string(method) + " " + std::string(path));
-                const auto match =
-                    service.router().match(std::string(method) == "get" ? "GET" : "POST",
-                                           concrete(std::string(path)));
+                const auto match = service.router().match(
+                    std::string(method) == "get" ? "GET" : "POST", concrete(std::string(path)));
                 ASSERT_NE(match.route, nullptr) << method << " " << path;
                 EXPECT_EQ(openapi::openapi_path(match.route->pattern), path);
             }
@@ -225,8 +223,8 @@ TEST(OpenApiDocument, EveryDocumentedErrorIsInTheCatalogWithTheEnvelopeTheServer
                     const bool has_details = error.erase("details") > 0;
                     EXPECT_EQ(has_details, code == "VALIDATION") << code << " " << path;
                     // What http::Response::error writes for this entry.
-                    const auto written = http::Response::error(entry->status, entry->message,
-                                                               entry->code);
+                    const auto written =
+                        http::Response::error(entry->status, entry->message, entry->code);
                     EXPECT_EQ(value, boost::json::parse(written.body)) << code;
                     ++checked;
                 }
@@ -266,8 +264,7 @@ TEST(OpenApiDocument, ValidationExamplesComeFromTheSchemaTheHandlerUses) {
     expect_same("/auth/resend-verification", auth::validate_email_only(&empty));
     const auto user = auth::validate_user_id("not-a-uuid");
     ASSERT_TRUE(user.has_value());
-    EXPECT_EQ(details("/protected/users/{userId}", "get"),
-              boost::json::parse(user->details_json));
+    EXPECT_EQ(details("/protected/users/{userId}", "get"), boost::json::parse(user->details_json));
 }
 
 TEST(OpenApiDocument, RequestBodiesAreTheValidationSchemas) {
@@ -307,7 +304,8 @@ TEST(OpenApiDocument, AValidationRuleChangedInASchemaChangesTheDocument) {
     EXPECT_NE(document_before, document_after);
     const auto after = boost::json::parse(document_after);
     const auto& operation = after.at("paths").at("/x").at("post");
-    const auto& schema = operation.at("requestBody").at("content").at("application/json").at("schema");
+    const auto& schema =
+        operation.at("requestBody").at("content").at("application/json").at("schema");
     EXPECT_EQ(schema.at("properties").at("password").at("minLength"), 12);
     EXPECT_EQ(boost::json::serialize(schema.at("required")), R"(["email","password","name"])");
     const auto details = operation.at("responses")
@@ -345,13 +343,16 @@ TEST(OpenApiDocument, RateLimitResponsesFollowTheConfiguration) {
     closed.rate_limit_redis_failure_mode = config::RedisFailureMode::closed;
     const auto closed_doc = Service(closed).document();
     const auto examples_503 = [&](const char* path) {
-        const auto* response =
-            closed_doc.at("paths").at(path).at("get").at("responses").as_object().if_contains(
-                "503");
-        return response == nullptr ? std::string()
-                                   : boost::json::serialize(response->at("content")
-                                                                .at("application/json")
-                                                                .at("examples"));
+        const auto* response = closed_doc.at("paths")
+                                   .at(path)
+                                   .at("get")
+                                   .at("responses")
+                                   .as_object()
+                                   .if_contains("503");
+        return response == nullptr
+                   ? std::string()
+                   : boost::json::serialize(
+                         response->at("content").at("application/json").at("examples"));
     };
     EXPECT_NE(examples_503("/auth/sessions").find("RATE_LIMIT_UNAVAILABLE"), std::string::npos);
     EXPECT_EQ(examples_503("/health").find("RATE_LIMIT_UNAVAILABLE"), std::string::npos);
@@ -364,9 +365,10 @@ TEST(OpenApiDocument, FixedParts) {
     EXPECT_EQ(document.at("openapi"), "3.1.0");
     EXPECT_EQ(document.at("info").at("title"), "Starter Express Prisma JWT");
     EXPECT_EQ(document.at("info").at("version"), "1.0.0");
-    EXPECT_EQ(boost::json::serialize(document.at("servers")),
-              R"([{"url":"/","description":"Default base path (v1)."},)"
-              R"({"url":"/v1","description":"Recommended reverse-proxy mount for stable clients."}])");
+    EXPECT_EQ(
+        boost::json::serialize(document.at("servers")),
+        R"([{"url":"/","description":"Default base path (v1)."},)"
+        R"({"url":"/v1","description":"Recommended reverse-proxy mount for stable clients."}])");
     EXPECT_EQ(boost::json::serialize(document.at("x-tagGroups")),
               R"([{"name":"Platform","tags":["Operational","Metrics"]},)"
               R"({"name":"Identity","tags":["Auth","Sessions","RBAC"]}])");
@@ -380,12 +382,15 @@ TEST(OpenApiDocument, FixedParts) {
           "UserSummary", "ProtectedUserResponse", "PrometheusMetrics"}) {
         EXPECT_TRUE(schemas.contains(name)) << name;
     }
-    const std::set<std::string> expected_ids{
-        "getHealth",         "getReadiness",         "getVersion",         "getMetrics",
-        "registerUser",      "loginUser",            "refreshTokens",      "logoutSession",
-        "verifyEmail",       "requestPasswordReset", "resendVerification", "resetPassword",
-        "listSessions",      "logoutAllSessions",    "adminPing",          "getProtectedUser",
-        "getOpenApiDocument"};
+    const std::set<std::string> expected_ids{"getHealth",          "getReadiness",
+                                             "getVersion",         "getMetrics",
+                                             "registerUser",       "loginUser",
+                                             "refreshTokens",      "logoutSession",
+                                             "verifyEmail",        "requestPasswordReset",
+                                             "resendVerification", "resetPassword",
+                                             "listSessions",       "logoutAllSessions",
+                                             "adminPing",          "getProtectedUser",
+                                             "getOpenApiDocument"};
     std::set<std::string> ids;
     for (const auto& [path, item] : document.at("paths").as_object()) {
         for (const auto& [method, operation] : item.as_object()) {

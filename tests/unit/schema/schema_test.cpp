@@ -79,10 +79,10 @@ TEST(Schema, RendersAsJsonSchema) {
 }
 
 TEST(Schema, ASecondPatternGoesToAllOf) {
-    const StringSchema two{{format("regex", "^a", &only_digits, "m"),
-                            format("regex", "b$", &only_digits, "m")},
-                           {},
-                           {}};
+    const StringSchema two{
+        {format("regex", "^a", &only_digits, "m"), format("regex", "b$", &only_digits, "m")},
+        {},
+        {}};
     EXPECT_EQ(boost::json::serialize(to_json_schema(two)),
               R"({"type":"string","pattern":"^a","allOf":[{"pattern":"b$"}]})");
 }
