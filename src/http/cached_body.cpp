@@ -7,10 +7,14 @@
 
 namespace portcullis::http {
 
-CachedBody::CachedBody(std::string bytes)
-    : owned_(std::move(bytes)), bytes_(owned_), etag_(weak_etag(bytes_)) {}
+CachedBody::CachedBody(std::string bytes) : owned_(std::move(bytes)), bytes_(owned_) {}
 
-CachedBody::CachedBody(Static bytes) : bytes_(bytes.bytes), etag_(weak_etag(bytes_)) {}
+CachedBody::CachedBody(Static bytes) : bytes_(bytes.bytes) {}
+
+const std::string& CachedBody::etag() const {
+    std::call_once(etag_once_, [this] { etag_ = weak_etag(bytes_); });
+    return etag_;
+}
 
 const std::string& CachedBody::compressed(Coding coding) const {
     std::size_t slot = 0;

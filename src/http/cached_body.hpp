@@ -1,5 +1,6 @@
 // A response body served many times unchanged (the OpenAPI document, the docs UI's files): its weak
-// ETag is computed once and each compressed form on first demand, then shared by every I/O thread.
+// ETag and each compressed form are computed once, on first demand (so embedded files are not paged
+// in before someone asks for them), then shared by every I/O thread.
 #pragma once
 
 #include <array>
@@ -21,14 +22,15 @@ public:
     explicit CachedBody(Static bytes);
 
     std::string_view bytes() const { return bytes_; }
-    const std::string& etag() const { return etag_; }  // weak, as conditional_get computes it
+    const std::string& etag() const;  // weak, as conditional_get computes it; thread-safe
     // `bytes()` in `coding` (br, gzip or deflate); thread-safe, compressed once.
     const std::string& compressed(Coding coding) const;
 
 private:
     std::string owned_;
     std::string_view bytes_;
-    std::string etag_;
+    mutable std::once_flag etag_once_;
+    mutable std::string etag_;
     mutable std::array<std::once_flag, 3> once_;
     mutable std::array<std::string, 3> forms_;
 };

@@ -88,6 +88,11 @@ try {
   const body = await page.$eval(`${block} .live-responses-table .response .response-col_description`,
     (cell) => cell.innerText);
   console.log(`register via "Try it out": ${status}`);
+  // A second, viewport-sized picture of the rendered answer for people to look at.
+  await page.$eval(statusCell, (cell) => cell.scrollIntoView({ block: 'center' }));
+  const closeUp = screenshot.replace(/\.png$/, '-register.png');
+  await page.screenshot({ path: closeUp });
+  console.log(`screenshot: ${closeUp}`);
   if (!status.startsWith('201')) problems.push(`register answered ${status}, expected 201`);
   if (!body.includes('emailVerificationRequired')) {
     problems.push(`register response body not rendered: ${body.slice(0, 200)}`);
