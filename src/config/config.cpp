@@ -9,6 +9,7 @@
 #include <fstream>
 #include <initializer_list>
 #include <iterator>
+#include <set>
 #include <utility>
 
 #include "config/dotenv.hpp"
@@ -29,9 +30,11 @@ const Choices<AppEnv> kAppEnvs = {{"development", AppEnv::development},
 // Phase one: one variable at a time, each bad value recorded under its own name.
 class Reader {
 public:
-    Reader(const Environment& env, Problems& problems) : env_(env), problems_(problems) {}
+    Reader(const Environment& env, Problems& problems, std::set<std::string>* names_read = nullptr)
+        : env_(env), problems_(problems), names_read_(names_read) {}
 
     const std::string* get(const std::string& name) const {
+        if (names_read_ != nullptr) names_read_->insert(name);
         const auto it = env_.find(name);
         return it == env_.end() ? nullptr : &it->second;
     }
@@ -132,6 +135,7 @@ public:
 private:
     const Environment& env_;
     Problems& problems_;
+    std::set<std::string>* names_read_;
 };
 
 AppEnv read_app_env(Reader& reader) {
@@ -158,14 +162,22 @@ void read_jwt_secret(Reader& reader, const std::string& name, std::string_view k
     }
 }
 
-void read_secrets(Reader& reader, Config& config) {
+void read_database(Reader& reader, Config& config) {
     // Stricter than the reference (which only requires presence): an empty URL would make libpq
-    // silently fall back to its local defaults.
+    // silently fall back to its local defaults. The message is the one of the reference's CLI
+    // tools (contract 13).
     if (const auto url = reader.get("DATABASE_URL"); url != nullptr && !trim(*url).empty()) {
         config.database_url = *url;
     } else {
-        reader.problem("DATABASE_URL", "DATABASE_URL is required");
+        reader.problem("DATABASE_URL", "DATABASE_URL must be set");
     }
+    config.database_pool_size =
+        reader.positive_int("DATABASE_POOL_SIZE", config.database_pool_size);
+    config.database_statement_timeout =
+        reader.positive_ms("DATABASE_STATEMENT_TIMEOUT_MS", config.database_statement_timeout);
+}
+
+void read_jwt_secrets(Reader& reader, Config& config) {
     read_jwt_secret(reader, "JWT_ACCESS_SECRET", "access", config.jwt_access_secret);
     read_jwt_secret(reader, "JWT_REFRESH_SECRET", "refresh", config.jwt_refresh_secret);
 }
@@ -179,6 +191,16 @@ void read_rate_limits(Reader& reader, Config& config) {
         reader.number("RATE_LIMIT_RPM_AUTH_REGISTER", config.rate_limit_rpm_auth_register);
     config.rate_limit_rpm_auth_password_reset = reader.number(
         "RATE_LIMIT_RPM_AUTH_PASSWORD_RESET", config.rate_limit_rpm_auth_password_reset);
+    config.rate_limit_redis_failure_mode =
+        reader
+            .choice<RedisFailureMode>("RATE_LIMIT_REDIS_FAILURE_MODE",
+                                      {{"local", RedisFailureMode::local},
+                                       {"closed", RedisFailureMode::closed},
+                                       {"open", RedisFailureMode::open}})
+            .value_or(config.rate_limit_redis_failure_mode);
+}
+
+void read_redis(Reader& reader, Config& config) {
     if (const std::string* raw = reader.get("RATE_LIMIT_REDIS_URL")) {
         const std::string_view url = trim(*raw);
         if (is_valid_url(url)) {
@@ -189,13 +211,6 @@ void read_rate_limits(Reader& reader, Config& config) {
                 "RATE_LIMIT_REDIS_URL must be a valid URL (e.g. redis://:pass@host:6379)");
         }
     }
-    config.rate_limit_redis_failure_mode =
-        reader
-            .choice<RedisFailureMode>("RATE_LIMIT_REDIS_FAILURE_MODE",
-                                      {{"local", RedisFailureMode::local},
-                                       {"closed", RedisFailureMode::closed},
-                                       {"open", RedisFailureMode::open}})
-            .value_or(config.rate_limit_redis_failure_mode);
     config.rate_limit_redis_timeout =
         reader.positive_ms("RATE_LIMIT_REDIS_TIMEOUT_MS", config.rate_limit_redis_timeout);
 }
@@ -235,6 +250,7 @@ void read_smtp(Reader& reader, Config& config) {
 struct Pending {
     bool guard_secret_given = false;
     std::vector<std::string> allowlist;
+    const char* environment_variable = "NODE_ENV";  // the one that named the environment
 };
 
 void read_metrics(Reader& reader, Config& config, Pending& pending) {
@@ -256,11 +272,14 @@ void read_metrics(Reader& reader, Config& config, Pending& pending) {
     }
 }
 
-void read_http(Reader& reader, Config& config) {
+void read_port(Reader& reader, Config& config) {
     if (const std::string* raw = reader.get("PORT"); raw != nullptr && !trim(*raw).empty()) {
         config.port = static_cast<std::uint16_t>(
             reader.integer("PORT", config.port, 0, 65535, "an integer between 0 and 65535"));
     }
+}
+
+void read_http(Reader& reader, Config& config) {
     if (const std::string* origins = reader.get("CORS_ORIGINS")) {
         config.cors_origins = parse_list(*origins);
     }
@@ -306,11 +325,18 @@ void read_http(Reader& reader, Config& config) {
     config.response_compression_min_bytes = static_cast<std::size_t>(reader.non_negative_int(
         "RESPONSE_COMPRESSION_MIN_BYTES", static_cast<int>(config.response_compression_min_bytes)));
     config.io_threads = reader.non_negative_int("IO_THREADS", config.io_threads);
+    if (const std::string* root = reader.get("PORTCULLIS_CGROUP_ROOT");
+        root != nullptr && !trim(*root).empty()) {
+        config.cgroup_root = std::string(trim(*root));
+    }
+}
+
+void read_refresh_expiry(Reader& reader, Config& config) {
+    config.jwt_refresh_expiry = reader.duration("JWT_REFRESH_EXPIRY", config.jwt_refresh_expiry);
 }
 
 void read_auth(Reader& reader, Config& config) {
     config.jwt_access_expiry = reader.duration("JWT_ACCESS_EXPIRY", config.jwt_access_expiry);
-    config.jwt_refresh_expiry = reader.duration("JWT_REFRESH_EXPIRY", config.jwt_refresh_expiry);
     config.auth_email_verification_required =
         reader.boolean("AUTH_EMAIL_VERIFICATION_REQUIRED", false);
     config.auth_email_verification_ttl_minutes = reader.positive_int(
@@ -331,56 +357,65 @@ void read_auth(Reader& reader, Config& config) {
                        "a positive integer"));
     config.session_cleanup_interval_minutes = reader.positive_int(
         "SESSION_CLEANUP_INTERVAL_MINUTES", config.session_cleanup_interval_minutes);
-    config.database_pool_size =
-        reader.positive_int("DATABASE_POOL_SIZE", config.database_pool_size);
-    config.database_statement_timeout =
-        reader.positive_ms("DATABASE_STATEMENT_TIMEOUT_MS", config.database_statement_timeout);
 }
 
 void add(Problems& problems, const std::string& name, std::string message) {
     problems[name].push_back(std::move(message));
 }
 
-// Phase two: cross-field rules and production guards (contract 2.3, decisions B.13).
-void check_combinations(Config& config, const Pending& pending, LoadResult& result) {
+// Cross-field rules and production guards (contract 2.3, decisions B.13). They run beside the
+// per-variable checks (decisions B.1: one list of every problem); a rule whose input failed its
+// own check is skipped, since its verdict would rest on a default the operator did not choose.
+void check_combinations(Config& config, const Pending& pending, const Problems& failed,
+                        LoadResult& result) {
     Problems& problems = result.problems;
-    const bool secret_guard = config.metrics_guard == MetricsGuard::secret;
-    if (secret_guard && !pending.guard_secret_given) {
-        add(problems, "METRICS_GUARD_SECRET",
-            "METRICS_GUARD_SECRET is required when METRICS_GUARD=secret");
-    }
-    if (!secret_guard && pending.guard_secret_given) {
-        add(problems, "METRICS_GUARD_SECRET",
-            "METRICS_GUARD_SECRET provided but METRICS_GUARD is not set to secret");
-    }
-    if (config.metrics_guard == MetricsGuard::cidr) {
-        if (pending.allowlist.empty()) {
-            add(problems, "METRICS_GUARD_ALLOWLIST",
-                "Provide at least one CIDR when METRICS_GUARD=cidr");
+    const auto ok = [&failed](std::initializer_list<const char*> names) {
+        for (const char* name : names) {
+            if (failed.count(name) != 0) return false;
         }
-        std::string invalid;
-        for (const auto& entry : pending.allowlist) {
-            if (const auto range = util::parse_cidr(entry)) {
-                config.metrics_guard_allowlist.push_back(*range);
-            } else {
-                invalid += (invalid.empty() ? "" : ", ") + entry;
+        return true;
+    };
+    if (ok({"METRICS_GUARD"})) {
+        const bool secret_guard = config.metrics_guard == MetricsGuard::secret;
+        if (secret_guard && !pending.guard_secret_given) {
+            add(problems, "METRICS_GUARD_SECRET",
+                "METRICS_GUARD_SECRET is required when METRICS_GUARD=secret");
+        }
+        if (!secret_guard && pending.guard_secret_given) {
+            add(problems, "METRICS_GUARD_SECRET",
+                "METRICS_GUARD_SECRET provided but METRICS_GUARD is not set to secret");
+        }
+        if (config.metrics_guard == MetricsGuard::cidr) {
+            if (pending.allowlist.empty()) {
+                add(problems, "METRICS_GUARD_ALLOWLIST",
+                    "Provide at least one CIDR when METRICS_GUARD=cidr");
             }
+            std::string invalid;
+            for (const auto& entry : pending.allowlist) {
+                if (const auto range = util::parse_cidr(entry)) {
+                    config.metrics_guard_allowlist.push_back(*range);
+                } else {
+                    invalid += (invalid.empty() ? "" : ", ") + entry;
+                }
+            }
+            if (!invalid.empty()) {
+                add(problems, "METRICS_GUARD_ALLOWLIST", "Invalid CIDR entries: " + invalid);
+            }
+        } else if (!pending.allowlist.empty()) {
+            add(problems, "METRICS_GUARD_ALLOWLIST",
+                "METRICS_GUARD_ALLOWLIST provided but METRICS_GUARD is not set to cidr");
         }
-        if (!invalid.empty()) {
-            add(problems, "METRICS_GUARD_ALLOWLIST", "Invalid CIDR entries: " + invalid);
-        }
-    } else if (!pending.allowlist.empty()) {
-        add(problems, "METRICS_GUARD_ALLOWLIST",
-            "METRICS_GUARD_ALLOWLIST provided but METRICS_GUARD is not set to cidr");
     }
-    if (config.production() && !config.rate_limit_enabled) {
+    // Whether this is production is unknown when the variable naming the environment is invalid.
+    if (!ok({pending.environment_variable}) || !config.production()) {
+        return;
+    }
+    if (!config.rate_limit_enabled) {
         add(problems, "RATE_LIMIT_ENABLED",
             "RATE_LIMIT_ENABLED=false is not allowed in production");
     }
-    if (!config.production()) {
-        return;
-    }
-    if (config.metrics_enabled && config.metrics_guard == MetricsGuard::none) {
+    if (config.metrics_enabled && config.metrics_guard == MetricsGuard::none &&
+        ok({"METRICS_GUARD"})) {
         add(problems, "METRICS_GUARD",
             "METRICS_GUARD must be secret or cidr when METRICS_ENABLED=true in production");
     }
@@ -388,10 +423,10 @@ void check_combinations(Config& config, const Pending& pending, LoadResult& resu
         add(problems, "CORS_ORIGINS",
             "Set CORS_ORIGINS with at least one allowed origin in production");
     }
-    if (!config.rate_limit_redis_url) {
+    if (!config.rate_limit_redis_url && ok({"RATE_LIMIT_REDIS_URL"})) {
         add(problems, "RATE_LIMIT_REDIS_URL", "RATE_LIMIT_REDIS_URL is required in production");
     }
-    if (!config.smtp_configured()) {
+    if (!config.smtp_configured() && ok({"SMTP_PORT", "SMTP_FROM"})) {
         if (config.auth_email_verification_required) {
             add(problems, "AUTH_EMAIL_VERIFICATION_REQUIRED",
                 "AUTH_EMAIL_VERIFICATION_REQUIRED=true in production needs SMTP (set SMTP_HOST, "
@@ -402,6 +437,46 @@ void check_combinations(Config& config, const Pending& pending, LoadResult& resu
                 "emails are logged, not sent");
         }
     }
+}
+
+LoadResult load(const Environment& env, Scope scope, std::set<std::string>* names_read) {
+    LoadResult result;
+    Config config;
+    Pending pending;
+    Reader reader(env, result.problems, names_read);
+
+    config.app_env = read_app_env(reader);
+    pending.environment_variable = reader.get("APP_ENV") != nullptr ? "APP_ENV" : "NODE_ENV";
+    config.log_level = reader
+                           .choice<LogLevel>("LOG_LEVEL", {{"fatal", LogLevel::fatal},
+                                                           {"error", LogLevel::error},
+                                                           {"warn", LogLevel::warn},
+                                                           {"info", LogLevel::info},
+                                                           {"debug", LogLevel::debug},
+                                                           {"trace", LogLevel::trace},
+                                                           {"silent", LogLevel::silent}})
+                           .value_or(LogLevel::info);
+    if (scope.database || scope.server) read_database(reader, config);
+    if (scope.redis || scope.server) read_redis(reader, config);
+    if (scope.port || scope.server) read_port(reader, config);
+    if (scope.refresh_expiry || scope.server) read_refresh_expiry(reader, config);
+    if (scope.server) {
+        read_jwt_secrets(reader, config);
+        read_http(reader, config);
+        read_rate_limits(reader, config);
+        read_smtp(reader, config);
+        read_metrics(reader, config, pending);
+        read_auth(reader, config);
+        const Problems failed = result.problems;
+        check_combinations(config, pending, failed, result);
+    }
+    result.values = config;
+    if (result.problems.empty()) {
+        result.config = std::move(config);
+    } else {
+        result.warnings.clear();
+    }
+    return result;
 }
 
 }  // namespace
@@ -462,39 +537,14 @@ std::string_view to_string(RedisFailureMode mode) {
     return "local";
 }
 
-LoadResult load_config(const Environment& env) {
-    LoadResult result;
-    Config config;
-    Pending pending;
-    Reader reader(env, result.problems);
+LoadResult load_config(const Environment& env, Scope scope) {
+    return load(env, scope, nullptr);
+}
 
-    config.app_env = read_app_env(reader);
-    config.log_level = reader
-                           .choice<LogLevel>("LOG_LEVEL", {{"fatal", LogLevel::fatal},
-                                                           {"error", LogLevel::error},
-                                                           {"warn", LogLevel::warn},
-                                                           {"info", LogLevel::info},
-                                                           {"debug", LogLevel::debug},
-                                                           {"trace", LogLevel::trace},
-                                                           {"silent", LogLevel::silent}})
-                           .value_or(LogLevel::info);
-    read_secrets(reader, config);
-    read_http(reader, config);
-    read_rate_limits(reader, config);
-    read_smtp(reader, config);
-    read_metrics(reader, config, pending);
-    read_auth(reader, config);
-
-    if (!result.problems.empty()) {
-        return result;
-    }
-    check_combinations(config, pending, result);
-    if (result.problems.empty()) {
-        result.config = std::move(config);
-    } else {
-        result.warnings.clear();
-    }
-    return result;
+std::vector<std::string> known_variables() {
+    std::set<std::string> names;
+    load(Environment{}, Scope::everything(), &names);
+    return {names.begin(), names.end()};
 }
 
 Environment read_environment(const std::string& dotenv_path) {

@@ -229,7 +229,15 @@ ServiceMetrics::ServiceMetrics(observability::Registry& registry)
       outbox_sent_total(registry.counter("portcullis_outbox_sent_total",
                                          "Outbox emails handed to SMTP (or logged without SMTP).")),
       outbox_dead_total(registry.counter("portcullis_outbox_dead_total",
-                                         "Outbox emails given up after the last attempt.")) {
+                                         "Outbox emails given up after the last attempt.")),
+      session_cleanup_removed(
+          registry.counter("portcullis_session_cleanup_removed_total",
+                           "Sessions deleted by the cleanup job (invalid or idle past the refresh "
+                           "lifetime).")),
+      session_cleanup_last_success(registry.gauge(
+          "portcullis_session_cleanup_last_success_timestamp_seconds",
+          "Unix time at which this process last completed a cleanup round (0: never; a round "
+          "another replica ran is not counted here).")) {
     for (const auto* const state : {"open", "idle"}) pool_connections_.declare({state});
     for (const auto* const outcome : {"success", "invalid_credentials", "locked"}) {
         logins.declare({outcome});

@@ -111,6 +111,9 @@ public:
     observability::CounterFamily& outbox_send_failures;
     observability::CounterFamily& outbox_sent_total;
     observability::CounterFamily& outbox_dead_total;
+    // The session cleanup job (contract 12), written by the one thread that runs it.
+    observability::CounterFamily& session_cleanup_removed;
+    observability::GaugeFamily& session_cleanup_last_success;
 };
 
 }  // namespace portcullis::routes

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <initializer_list>
 #include <string>
 #include <utility>
@@ -126,13 +127,13 @@ TEST(LoadConfig, RequiredVariables) {
     EXPECT_FALSE(result.config);
     ASSERT_EQ(result.problems.size(), 3U);
     EXPECT_EQ(result.problems.at("DATABASE_URL"),
-              std::vector<std::string>{"DATABASE_URL is required"});
+              std::vector<std::string>{"DATABASE_URL must be set"});
     EXPECT_EQ(result.problems.at("JWT_ACCESS_SECRET"),
               std::vector<std::string>{"JWT_ACCESS_SECRET is required"});
     EXPECT_EQ(result.problems.at("JWT_REFRESH_SECRET"),
               std::vector<std::string>{"JWT_REFRESH_SECRET is required"});
     EXPECT_EQ(only_problem(with({{"DATABASE_URL", "  "}}), "DATABASE_URL"),
-              "DATABASE_URL is required");
+              "DATABASE_URL must be set");
 }
 
 TEST(LoadConfig, ShortJwtSecrets) {
@@ -534,13 +535,109 @@ TEST(LoadConfig, BothGuardRulesReportTogether) {
     EXPECT_EQ(result.problems.count("METRICS_GUARD_ALLOWLIST"), 1U);
 }
 
-TEST(LoadConfig, PhaseTwoOnlyRunsWhenPhaseOneIsClean) {
-    // Phase two would complain about the secret guard; phase one's LOG_LEVEL problem hides it.
-    EXPECT_EQ(only_problem(with({{"METRICS_GUARD", "secret"}, {"LOG_LEVEL", "loud"}}), "LOG_LEVEL"),
-              "LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent");
+TEST(LoadConfig, PerVariableAndCrossFieldProblemsAreListedTogether) {
+    // Decisions B.1 over the two phases of contract 2.3: one list of every problem.
+    const LoadResult result = load_config(with({{"JWT_ACCESS_SECRET", "short"},
+                                                {"METRICS_GUARD", "cidr"},
+                                                {"METRICS_GUARD_ALLOWLIST", "10.0.0.0/8, nope"}}));
+    EXPECT_FALSE(result.config);
+    EXPECT_EQ(result.problems.size(), 2U);
+    EXPECT_EQ(result.problems.at("JWT_ACCESS_SECRET"),
+              std::vector<std::string>{"JWT access secret must be at least 32 characters long"});
+    EXPECT_EQ(result.problems.at("METRICS_GUARD_ALLOWLIST"),
+              std::vector<std::string>{"Invalid CIDR entries: nope"});
+
+    const LoadResult both = load_config(with({{"METRICS_GUARD", "secret"}, {"LOG_LEVEL", "loud"}}));
+    EXPECT_EQ(both.problems.size(), 2U);
+    EXPECT_EQ(both.problems.at("LOG_LEVEL"),
+              std::vector<std::string>{
+                  "LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent"});
+    EXPECT_EQ(both.problems.count("METRICS_GUARD_SECRET"), 1U);
+
     Environment production = with({{"APP_ENV", "production"}, {"PORT", "http"}});
-    EXPECT_EQ(only_problem(production, "PORT"), "PORT must be an integer between 0 and 65535");
-    EXPECT_TRUE(load_config(production).warnings.empty());
+    const LoadResult listed = load_config(production);
+    EXPECT_EQ(listed.problems.at("PORT"),
+              std::vector<std::string>{"PORT must be an integer between 0 and 65535"});
+    EXPECT_EQ(listed.problems.count("CORS_ORIGINS"), 1U);
+    EXPECT_EQ(listed.problems.count("RATE_LIMIT_REDIS_URL"), 1U);
+    EXPECT_TRUE(listed.warnings.empty());  // a failed start logs its problems, not warnings
+}
+
+TEST(LoadConfig, CrossFieldRuleIgnoresAnInputThatFailedItsOwnCheck) {
+    // An invalid guard is reported once, not again as "secret provided but guard is not secret".
+    EXPECT_EQ(only_problem(with({{"METRICS_GUARD", "bogus"}, {"METRICS_GUARD_SECRET", "k"}}),
+                           "METRICS_GUARD"),
+              "METRICS_GUARD must be one of none, secret, cidr");
+    EXPECT_EQ(
+        only_problem(with({{"METRICS_GUARD", "bogus"}, {"METRICS_GUARD_ALLOWLIST", "10.0.0.0/8"}}),
+                     "METRICS_GUARD"),
+        "METRICS_GUARD must be one of none, secret, cidr");
+    // An unknown environment is not treated as production (nor as anything else).
+    const LoadResult typo = load_config(with({{"APP_ENV", "prod"}}));
+    EXPECT_EQ(typo.problems.size(), 1U);
+    EXPECT_EQ(typo.problems.count("APP_ENV"), 1U);
+    // A Redis URL that is set but invalid is not also "required in production".
+    Environment env = production_env();
+    env["RATE_LIMIT_REDIS_URL"] = "";
+    EXPECT_EQ(only_problem(env, "RATE_LIMIT_REDIS_URL"),
+              "RATE_LIMIT_REDIS_URL must be a valid URL (e.g. redis://:pass@host:6379)");
+    // An invalid SMTP_FROM is its own problem, not also "verification needs SMTP".
+    env = production_env();
+    env["AUTH_EMAIL_VERIFICATION_REQUIRED"] = "true";
+    env["SMTP_FROM"] = "not an address";
+    EXPECT_EQ(load_config(env).problems.size(), 1U);
+    EXPECT_EQ(load_config(env).problems.count("SMTP_FROM"), 1U);
+}
+
+TEST(LoadConfig, ScopeReadsOnlyWhatACommandUses) {
+    // Decisions E.3: a database command runs with DATABASE_URL alone.
+    const Environment database_only{{"DATABASE_URL", "postgresql://app@db/app"}};
+    const LoadResult db = load_config(database_only, Scope{.database = true});
+    ASSERT_TRUE(db.config) << db.problems.size();
+    EXPECT_EQ(db.config->database_url, "postgresql://app@db/app");
+    EXPECT_FALSE(load_config(database_only).config);  // serve needs the JWT secrets too
+
+    const LoadResult missing = load_config({}, Scope{.database = true});
+    ASSERT_EQ(missing.problems.size(), 1U);
+    EXPECT_EQ(missing.problems.at("DATABASE_URL"),
+              std::vector<std::string>{"DATABASE_URL must be set"});
+
+    // Settings outside the scope are neither read nor validated...
+    EXPECT_TRUE(load_config({{"DATABASE_URL", "postgresql://db/app"},
+                             {"CORS_ORIGINS", ""},
+                             {"SMTP_PORT", "smtp"},
+                             {"APP_ENV", "production"},
+                             {"JWT_ACCESS_SECRET", "short"}},
+                            Scope{.database = true})
+                    .config);
+    // ...but those inside are, and the environment kind always is.
+    EXPECT_EQ(load_config({{"DATABASE_URL", "postgresql://db/app"},
+                           {"DATABASE_STATEMENT_TIMEOUT_MS", "-1"}},
+                          Scope{.database = true})
+                  .problems.count("DATABASE_STATEMENT_TIMEOUT_MS"),
+              1U);
+    EXPECT_EQ(load_config({{"APP_ENV", "staging"}}, Scope{}).problems.count("APP_ENV"), 1U);
+
+    const LoadResult cleanup =
+        load_config({{"DATABASE_URL", "postgresql://db/app"}, {"JWT_REFRESH_EXPIRY", "3600"}},
+                    Scope{.database = true, .refresh_expiry = true});
+    EXPECT_EQ(cleanup.problems.count("JWT_REFRESH_EXPIRY"), 1U);  // a bare number (B.14)
+    const LoadResult redis = load_config({{"RATE_LIMIT_REDIS_URL", "::"}}, Scope{.redis = true});
+    EXPECT_EQ(redis.problems.count("RATE_LIMIT_REDIS_URL"), 1U);
+}
+
+TEST(LoadConfig, KnownVariablesComeFromTheValidation) {
+    const std::vector<std::string> names = known_variables();
+    EXPECT_TRUE(std::is_sorted(names.begin(), names.end()));
+    for (const char* name :
+         {"APP_ENV", "NODE_ENV", "DATABASE_URL", "JWT_ACCESS_SECRET", "JWT_REFRESH_EXPIRY",
+          "SMTP_PASS", "METRICS_GUARD_ALLOWLIST", "SESSION_CLEANUP_INTERVAL_MINUTES",
+          "RESPONSE_COMPRESSION_MIN_BYTES", "IO_THREADS", "SHUTDOWN_DELAY_MS"}) {
+        EXPECT_TRUE(std::binary_search(names.begin(), names.end(), std::string(name))) << name;
+    }
+    // Every name is one the validation consults: a value for it changes the verdict or the
+    // Config. Spot-check that an invented name is not listed.
+    EXPECT_FALSE(std::binary_search(names.begin(), names.end(), std::string("POSTGRES_USER")));
 }
 
 TEST(LoadConfig, ProductionNeedsCorsAndRedis) {
