@@ -7,7 +7,8 @@ JOBS ?= $(shell nproc)
 export CCACHE_BASEDIR := $(CURDIR)
 export CCACHE_NOHASHDIR := true
 
-.PHONY: deps build build-asan build-debug run test test-release test-asan bench format lint stack stop clean
+.PHONY: deps build build-asan build-debug run test test-release test-asan bench format lint stack stop clean \
+	image test-container
 
 deps:
 	@scripts/install-deps.sh
@@ -30,10 +31,20 @@ stop:
 run: build
 	@scripts/run.sh
 
-# The whole suite: release build, then the same tests under ASan+UBSan. The last line printed is
-# CTest's summary of the last run.
+# The whole suite: release build, then the same tests under ASan+UBSan. A skipped test fails it.
+# The last line printed is CTest's summary of the last run with its skip count (scripts/test.sh).
 test: deps
 	@scripts/test.sh
+
+# The container image (podman; see scripts/container.sh), and the test that runs it as shipped
+# against the local stack. Their tools are installed only here, not by `make test`.
+image:
+	@scripts/install-deps.sh --container
+	@scripts/container.sh image
+
+test-container:
+	@scripts/install-deps.sh --container
+	@scripts/test.sh container
 
 bench: build
 	@bench/run.sh

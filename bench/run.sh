@@ -20,7 +20,7 @@ BENCH_LOG_LEVEL=${BENCH_LOG_LEVEL:-silent}
 BENCH_IO_THREADS=${BENCH_IO_THREADS:-0}
 BENCH_INFO_ROW=${BENCH_INFO_ROW:-1}        # 0 skips the LOG_LEVEL=info row
 # Rows to run, in order: each name X is a function row_X below.
-BENCH_ROWS=${BENCH_ROWS:-nginx_health portcullis_health portcullis_health_metrics_off portcullis_health_no_limiter portcullis_health_redis_limiter portcullis_health_info_log pgbench_select1 portcullis_ready portcullis_pool_select1 argon2_rate portcullis_login portcullis_health_during_login pgbench_select_only portcullis_protected_user pgbench_update_pk portcullis_refresh}
+BENCH_ROWS=${BENCH_ROWS:-nginx_health portcullis_health portcullis_health_metrics_off portcullis_health_no_limiter portcullis_health_redis_limiter portcullis_health_info_log pgbench_select1 portcullis_ready portcullis_pool_select1 argon2_rate portcullis_login portcullis_health_during_login pgbench_select_only portcullis_protected_user pgbench_update_pk portcullis_refresh portcullis_login_timing}
 BENCH_NGINX_REUSEPORT=${BENCH_NGINX_REUSEPORT:-1}  # one listening socket per worker, as Portcullis
 BENCH_MICRO=${BENCH_MICRO:-1}              # 0 skips the Google Benchmark binary
 BENCH_MICRO_MIN_TIME=${BENCH_MICRO_MIN_TIME:-0.2}
@@ -43,6 +43,7 @@ BENCH_SETUP_ARGON2_MEMORY_KIB=${BENCH_SETUP_ARGON2_MEMORY_KIB:-8192}
 BENCH_SETUP_ARGON2_ITERATIONS=${BENCH_SETUP_ARGON2_ITERATIONS:-1}
 BENCH_LOGIN_CONNECTIONS=${BENCH_LOGIN_CONNECTIONS:-8}       # below the hashing queue (16 per core)
 BENCH_BUSY_HEALTH_CONNECTIONS=${BENCH_BUSY_HEALTH_CONNECTIONS:-8}
+BENCH_LOGIN_TIMING_SAMPLES=${BENCH_LOGIN_TIMING_SAMPLES:-400}  # failed logins of each kind
 BENCH_PGBENCH_DATABASE=${BENCH_PGBENCH_DATABASE:-portcullis_bench_pgbench}
 # The database behind /ready and the pgbench ceiling: the local stack unless given.
 if [ -z "${BENCH_DATABASE_URL:-}" ]; then
@@ -591,6 +592,9 @@ BUSY_LOGIN_NOTE=""
 # out of the latency figures): queueing is expected here, so only a really stuck login counts.
 LOGIN_WRK_TIMEOUT=30s
 REFRESH_NOTE=""
+WRONG_PASSWORD_ROW="portcullis POST /auth/login wrong password (-c1)"
+UNKNOWN_EMAIL_ROW="portcullis POST /auth/login unknown email (-c1)"
+LOGIN_TIMING_NOTE=""
 
 # A wrk duration ("10s", "2m", "1h", "10") in whole seconds, at least 1 (pgbench -T, Argon2 tool).
 duration_seconds() {
@@ -894,6 +898,49 @@ row_portcullis_refresh() {
     delete_bench_users
 }
 
+# timing_field NAME LINE: the number after ` NAME=` in a line of bench/login_timing.py's output.
+timing_field() { sed -n "s/.* $1=\([0-9.]*\).*/\1/p" <<<"$2"; }
+
+# Failed logins, a wrong password against an unknown email: the same answer must also cost the
+# same time (no user enumeration through timing). bench/login_timing.py alternates the two on one
+# connection, one at a time; the rows show each kind's p50/p99 and the line under the table their
+# p50/p90/p99 differences against the 10 % target. The lockout is set out of reach, so every
+# attempt takes the same path as a first failure (and no 429 voids the run).
+row_portcullis_login_timing() {
+    PORTCULLIS_EXTRA_ENV=(AUTH_ARGON2_MEMORY_KIB="$BENCH_ARGON2_MEMORY_KIB"
+        AUTH_ARGON2_ITERATIONS="$BENCH_ARGON2_ITERATIONS" AUTH_LOGIN_MAX_ATTEMPTS=1000000000)
+    PORTCULLIS_SERVE_ARGS=(--migrate)
+    start_portcullis "$BENCH_LOG_LEVEL"
+    PORTCULLIS_EXTRA_ENV=()
+    PORTCULLIS_SERVE_ARGS=()
+    delete_bench_users
+    register_bench_user timing
+    local raw before after wrong unknown diff verdict
+    raw="$workdir/raw/login-timing.txt"
+    before=$(rss_kb "$portcullis_pid")
+    run_tracked "$raw" /usr/bin/python3 "$root/bench/login_timing.py" --port "$portcullis_port" \
+        --email "$AUTH_EMAIL" --unknown-email "bench-unknown-$$-$RANDOM@$BENCH_EMAIL_DOMAIN" \
+        --samples "$BENCH_LOGIN_TIMING_SAMPLES" || die "login timing failed: $(cat "$raw")"
+    after=$(rss_kb "$portcullis_pid")
+    wrong=$(grep '^wrong_password ' "$raw") unknown=$(grep '^unknown_email ' "$raw")
+    diff=$(sed -n 's/^diff //p' "$raw") verdict=$(sed -n 's/^verdict=\([^ ]*\).*/\1/p' "$raw")
+    [ -n "$wrong" ] && [ -n "$unknown" ] && [ -n "$verdict" ] || die "could not parse $raw: $(cat "$raw")"
+    add_row "$WRONG_PASSWORD_ROW" "-" "$(timing_field p50_ms "$wrong")" "$(timing_field p99_ms "$wrong")" \
+        "$(fmt_rss "$before")" "$(fmt_rss "$after")" 0
+    add_row "$UNKNOWN_EMAIL_ROW" "-" "$(timing_field p50_ms "$unknown")" "$(timing_field p99_ms "$unknown")" \
+        "$(fmt_rss "$before")" "$(fmt_rss "$after")" 0
+    LOGIN_TIMING_NOTE="failed-login timing, $BENCH_LOGIN_TIMING_SAMPLES of each kind alternating:"
+    LOGIN_TIMING_NOTE+=" wrong password p50/p90/p99 $(timing_field p50_ms "$wrong")/$(timing_field p90_ms "$wrong")/$(timing_field p99_ms "$wrong") ms,"
+    LOGIN_TIMING_NOTE+=" unknown email $(timing_field p50_ms "$unknown")/$(timing_field p90_ms "$unknown")/$(timing_field p99_ms "$unknown") ms;"
+    LOGIN_TIMING_NOTE+=" unknown vs wrong $diff (target: all within 10 %: $([ "$verdict" = within ] && echo met || echo "NOT met"))"
+    stop_portcullis
+    delete_bench_users
+    # The unknown address's failures belong to no user, so the cascade above leaves them.
+    bench_psql -d "$BENCH_DATABASE_URL" \
+        -c "DELETE FROM \"LoginAttempt\" WHERE \"emailLowercase\" LIKE '%@$BENCH_EMAIL_DOMAIN'" \
+        >/dev/null 2>&1 || log "warning: could not delete the login attempts (@$BENCH_EMAIL_DOMAIN)"
+}
+
 # ---- micro-benchmarks ---------------------------------------------------------------------------
 MICRO_OUTPUT="(skipped: BENCH_MICRO=$BENCH_MICRO)"
 
@@ -934,7 +981,7 @@ percent_lines() {
             label="raw Argon2id hashes/s (libsodium, same parameters, $HASH_THREADS threads)" ;;
         "$PROTECTED_ROW") ceiling=$(rps_of "$SELECT_ONLY_ROW") label="pgbench -S tps" target=60 ;;
         "$REFRESH_ROW") ceiling=$(rps_of "$UPDATE_PK_ROW") label="pgbench UPDATE-by-pk tps" target=50 ;;
-        "$BUSY_HEALTH_ROW") continue ;;
+        "$BUSY_HEALTH_ROW" | "$WRONG_PASSWORD_ROW" | "$UNKNOWN_EMAIL_ROW") continue ;;
         "$REDIS_LIMITER_ROW")
             ceiling=$(rps_of "$NO_LIMITER_ROW") label="the same server without a limiter" target=70 ;;
         "portcullis /ready"*) ceiling=$(rps_of "pgbench SELECT 1 (ceiling)") label="pgbench tps" target=70 ;;
@@ -959,6 +1006,7 @@ percent_lines() {
             printf "- %s: p99 %s ms (target <= 5 ms: %s) with %s\n", n, p, (p + 0 <= 5 ? "met" : "NOT met"), note }'
     done
     if [ -n "$REFRESH_NOTE" ]; then echo "- $REFRESH_NOTE"; fi
+    if [ -n "$LOGIN_TIMING_NOTE" ]; then echo "- $LOGIN_TIMING_NOTE"; fi
     # Cost of metrics recording: the main /health row (recording on) against the same row off.
     local on off
     on=$(rps_of "portcullis /health (LOG_LEVEL=$BENCH_LOG_LEVEL)")

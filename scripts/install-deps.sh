@@ -1,24 +1,45 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages Portcullis needs to build, test and benchmark.
 # Idempotent: only missing packages are installed, and `apt-get update` runs at most once per call.
+#   scripts/install-deps.sh              build, test and benchmark (what `make test` needs)
+#   scripts/install-deps.sh --build      only what compiling the binary needs (the image's build stage)
+#   scripts/install-deps.sh --container  the above plus podman & co. (`make image`, `make test-container`)
 set -euo pipefail
 
-packages=(
+build_packages=(
     build-essential cmake ninja-build ccache pkg-config git
     libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
     libpq-dev libhiredis-dev libssl-dev libsodium-dev libcurl4-openssl-dev zlib1g-dev libbrotli-dev libjemalloc-dev
-    libcli11-dev libgtest-dev libgmock-dev libbenchmark-dev
+    libcli11-dev
+)
+packages=(
+    "${build_packages[@]}"
+    libgtest-dev libgmock-dev libbenchmark-dev
     postgresql-15 postgresql-client-15 redis-server python3-aiosmtpd nginx wrk curl procps
     prometheus  # for promtool: tests run `promtool check metrics` on /metrics (service never started)
+    yamllint python3-yaml docker-compose  # deployment kit tests (tests/deploy): lint, parse, `config`
     chromium    # the browser test of /docs (tests/tools/docs_browser.mjs, puppeteer-core)
 )
-# The build embeds Swagger UI from npm and the tests run npm tools: Node.js 20 or later with npm
-# (@redocly/cli 2 needs 20.19+).
-# A machine that already has one (e.g. from NodeSource) keeps it; Debian's packages otherwise.
-node_major=$(node --version 2>/dev/null | sed -n 's/^v\([0-9]*\)\..*/\1/p')
-if [ -z "$node_major" ] || [ "$node_major" -lt 20 ] || ! command -v npm >/dev/null; then
-    packages+=(nodejs npm)
-fi
+# Node.js with npm: the build embeds Swagger UI from npm (Node 18, Debian 12's, suffices); the tests
+# run @redocly/cli 2, which needs Node 20.19+ (NodeSource's 20 on the development machines and CI).
+# A machine whose node is recent enough keeps it; otherwise Debian's packages are installed.
+node_older_than() {
+    local major
+    major=$(node --version 2>/dev/null | sed -n 's/^v\([0-9]*\)\..*/\1/p')
+    [ -z "$major" ] || [ "$major" -lt "$1" ] || ! command -v npm >/dev/null
+}
+case "${1:-}" in
+    --build)
+        packages=("${build_packages[@]}")
+        if node_older_than 18; then packages+=(nodejs npm); fi
+        ;;
+    # podman builds and runs the image here (Docker's engine cannot run on these machines);
+    # debootstrap makes the base image, since no container registry is reachable.
+    --container) packages+=(podman runc debootstrap) ;;
+    "") ;;
+    *) echo "usage: $0 [--build|--container]" >&2; exit 2 ;;
+esac
+if [ "${1:-}" != --build ] && node_older_than 20; then packages+=(nodejs npm); fi
 if [ "${PORTCULLIS_INSTALL_EXTRA:-}" != "" ]; then
     read -r -a extra <<<"$PORTCULLIS_INSTALL_EXTRA"
     packages+=("${extra[@]}")

@@ -96,6 +96,19 @@ TEST_F(BodyParsing, LimitAppliesAfterInflation) {
     EXPECT_EQ(bad.status, 400);
 }
 
+TEST_F(BodyParsing, DeflateBodiesAreTheZlibFormat) {
+    const auto small =
+        post(zlib_deflate("{\"a\":1}"), "application/json", {{"Content-Encoding", "deflate"}});
+    EXPECT_EQ(small.status, 404) << small.body;
+    const auto bad =
+        post(zlib_deflate("{bad"), "application/json", {{"Content-Encoding", "deflate"}});
+    EXPECT_EQ(bad.status, 400) << bad.body;
+    const std::string inflated = "{\"a\":\"" + std::string(5000, 'x') + "\"}";
+    const auto large =
+        post(zlib_deflate(inflated), "application/json", {{"Content-Encoding", "deflate"}});
+    EXPECT_EQ(large.status, 413) << large.body;
+}
+
 TEST_F(BodyParsing, NonUtfCharsetIs415) {
     const auto r = post("{}", "application/json; charset=latin1");
     EXPECT_EQ(r.status, 415);

@@ -2,6 +2,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "harness.hpp"
 #include "http_client.hpp"
 #include "server_process.hpp"
 
@@ -13,7 +14,7 @@ Env production_env() {
     auto env = base_env();
     env["APP_ENV"] = "production";
     env["CORS_ORIGINS"] = "https://allowed.example, https://second.example";
-    env["RATE_LIMIT_REDIS_URL"] = "redis://127.0.0.1:6399/0";
+    env["RATE_LIMIT_REDIS_URL"] = require_redis();
     return env;
 }
 
@@ -123,6 +124,10 @@ TEST(Compression, BodiesAtTheThresholdAreCompressedWithTheBestCoding) {
     const auto br = get(server.port(), "/version", {{"Accept-Encoding", "gzip, br"}});
     EXPECT_EQ(br.header("content-encoding"), "br");
     EXPECT_EQ(brotli_decompress(br.body), plain.body);
+    // deflate only when asked for alone: the zlib format, decoded by zlib itself.
+    const auto deflated = get(server.port(), "/version", {{"Accept-Encoding", "deflate"}});
+    EXPECT_EQ(deflated.header("content-encoding"), "deflate");
+    EXPECT_EQ(zlib_inflate(deflated.body), plain.body);
     EXPECT_EQ(get(server.port(), "/version", {{"Accept-Encoding", "*"}}).header("content-encoding"),
               "br");
     EXPECT_FALSE(get(server.port(), "/version", {{"Accept-Encoding", "identity"}})

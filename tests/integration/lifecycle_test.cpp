@@ -10,6 +10,7 @@
 
 #include <boost/json/parse.hpp>
 
+#include <algorithm>
 #include <thread>
 
 #include "http_client.hpp"
@@ -20,6 +21,39 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::Not;
 using namespace std::chrono_literals;
+
+// Sends a POST whose body is `first_bytes` of `length`, and returns once the server has read the
+// headers (it answers `Expect: 100-continue` after them): from then on the request is in flight.
+void start_request_with_partial_body(Connection& c, std::size_t length,
+                                     const std::string& first_bytes) {
+    c.send(
+        "POST /no-such-route HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        "Expect: 100-continue\r\nContent-Length: " +
+        std::to_string(length) + "\r\n\r\n");
+    ASSERT_EQ(c.read_response().status, 100);
+    c.send(first_bytes);
+}
+
+// Waits until connecting to `port` is refused (the listener closed); false after `limit`.
+bool wait_refused(std::uint16_t port, std::chrono::milliseconds limit = 10s) {
+    const auto deadline = std::chrono::steady_clock::now() + limit;
+    while (std::chrono::steady_clock::now() < deadline) {
+        try {
+            Connection probe("127.0.0.1", port);
+        } catch (const std::exception&) {
+            return true;
+        }
+        std::this_thread::sleep_for(10ms);
+    }
+    return false;
+}
+
+bool wait_for_msg(const ServerProcess& server, const std::string& msg) {
+    return server
+        .wait_for_line(
+            [&](const boost::json::value& v) { return json_string_at(v, {"msg"}) == msg; })
+        .has_value();
+}
 
 TEST(Configuration, EveryProblemIsListedInOneFatalLineAndExitCodeIs1) {
     auto env = base_env();
@@ -100,12 +134,10 @@ TEST(Lifecycle, SigtermDrainsAnInFlightRequestThenExitsZero) {
     ServerProcess server(base_env());
     ASSERT_TRUE(server.wait_healthy());
     Connection slow("127.0.0.1", server.port());
-    slow.send(
-        "POST /no-such-route HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-        "Content-Length: 7\r\n\r\n{\"a\"");
-    std::this_thread::sleep_for(200ms);
+    ASSERT_NO_FATAL_FAILURE(start_request_with_partial_body(slow, 7, "{\"a\""));
     server.signal(SIGTERM);
-    std::this_thread::sleep_for(500ms);
+    // Witness that shutdown has moved past the listener: new connections are refused from then on.
+    ASSERT_TRUE(wait_refused(server.port())) << server.output();
     EXPECT_FALSE(server.wait_exit(0ms)) << "must wait for the in-flight request";
     slow.send(":1}");
     const auto r = slow.read_response();
@@ -139,12 +171,16 @@ TEST(Lifecycle, ReadyTurns503AtOnceAndTheListenerStaysOpenDuringTheDelay) {
     env["SHUTDOWN_DELAY_MS"] = "1500";
     ServerProcess server(env);
     ASSERT_TRUE(server.wait_healthy());
+    const auto signalled = std::chrono::steady_clock::now();
     server.signal(SIGTERM);
-    std::this_thread::sleep_for(300ms);
+    ASSERT_TRUE(wait_for_msg(server, "Received signal, beginning graceful shutdown"));
     const auto ready = get(server.port(), "/ready");  // a new connection: still accepted
     EXPECT_EQ(ready.status, 503);
     EXPECT_EQ(ready.body, R"({"error":{"message":"Shutting down","code":"SHUTTING_DOWN"}})");
     EXPECT_EQ(get(server.port(), "/health").status, 200);
+    // The delay is the wall-clock behavior under test: the listener closes when it has passed.
+    ASSERT_TRUE(wait_refused(server.port())) << server.output();
+    EXPECT_GE(std::chrono::steady_clock::now() - signalled, 1500ms);
     EXPECT_EQ(server.wait_exit(5s), 0);
 }
 
@@ -154,13 +190,23 @@ TEST(Lifecycle, SecondSignalIsLoggedOnce) {
     ServerProcess server(env);
     ASSERT_TRUE(server.wait_healthy());
     server.signal(SIGTERM);
-    std::this_thread::sleep_for(200ms);
+    ASSERT_TRUE(wait_for_msg(server, "Received signal, beginning graceful shutdown"));
     server.signal(SIGINT);
-    EXPECT_EQ(server.wait_exit(5s), 0);
-    EXPECT_TRUE(server.wait_for_line([](const boost::json::value& v) {
+    EXPECT_EQ(server.wait_exit(5s), 0) << server.output();
+    // The process has ended, so its log is complete: exactly one line for each signal.
+    const auto lines = server.json_lines();
+    const auto count = [&](const std::string& msg) {
+        return std::count_if(lines.begin(), lines.end(), [&](const boost::json::value& v) {
+            return json_string_at(v, {"msg"}) == msg;
+        });
+    };
+    EXPECT_EQ(count("Received signal, beginning graceful shutdown"), 1) << server.output();
+    EXPECT_EQ(count("Shutdown already in progress"), 1) << server.output();
+    EXPECT_TRUE(std::any_of(lines.begin(), lines.end(), [](const boost::json::value& v) {
         return json_string_at(v, {"msg"}) == "Shutdown already in progress" &&
                json_string_at(v, {"source"}) == "SIGINT";
     }));
+    EXPECT_EQ(count("HTTP server closed"), 1) << server.output();
 }
 
 TEST(Lifecycle, GraceTimeoutForcesExitOne) {
@@ -169,10 +215,7 @@ TEST(Lifecycle, GraceTimeoutForcesExitOne) {
     ServerProcess server(env);
     ASSERT_TRUE(server.wait_healthy());
     Connection stuck("127.0.0.1", server.port());
-    stuck.send(
-        "POST /no-such-route HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-        "Content-Length: 100\r\n\r\n{");
-    std::this_thread::sleep_for(200ms);
+    ASSERT_NO_FATAL_FAILURE(start_request_with_partial_body(stuck, 100, "{"));
     server.signal(SIGTERM);
     EXPECT_EQ(server.wait_exit(5s), 1);
     EXPECT_TRUE(server.wait_for_line([](const boost::json::value& v) {

@@ -127,10 +127,7 @@ void prepare_as_prisma(const TestDatabase& db, std::size_t count) {
 
 class Migrations : public ::testing::Test {
 protected:
-    void SetUp() override {
-        PORTCULLIS_REQUIRE_TEST_DATABASE();
-        db_ = std::make_unique<TestDatabase>();
-    }
+    void SetUp() override { db_ = std::make_unique<TestDatabase>(); }
 
     const TestDatabase& db() const { return *db_; }
 

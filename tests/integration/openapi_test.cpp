@@ -32,7 +32,6 @@ std::string lower(std::string text) {
 class OpenApiServer : public ::testing::Test {
 protected:
     void SetUp() override {
-        PORTCULLIS_REQUIRE_TEST_DATABASE();
         db_ = std::make_unique<TestDatabase>();
         auto env = base_env();
         env["DATABASE_URL"] = db_->url();

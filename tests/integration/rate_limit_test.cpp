@@ -4,6 +4,8 @@
 // RATE_LIMIT_REDIS_FAILURE_MODE without hanging, and everything heals when Redis returns.
 #include <gtest/gtest.h>
 
+#include <signal.h>
+
 #include <atomic>
 #include <mutex>
 #include <set>
@@ -338,16 +340,6 @@ TEST_P(RedisOutage, RequestsAnswerPerFailureModeAndRecover) {
     EXPECT_EQ(back.status, 404);
     EXPECT_EQ(back.header("ratelimit-remaining"), "2");  // counted in the fresh Redis again
     EXPECT_EQ(redis.cli("EXISTS rate-limit:auth:127.0.0.1"), std::vector<std::string>{"1"});
-    ASSERT_TRUE(server.wait_for_line([](const auto& line) {
-        return json_string_at(line, {"msg"}) == "Rate limit store connected";
-    }));
-    // One line each way, however many threads noticed (decisions A.4).
-    std::this_thread::sleep_for(100ms);
-    int down_lines = 0;
-    for (const auto& line : server.json_lines()) {
-        down_lines += json_string_at(line, {"msg"}) == "Rate limit store unavailable";
-    }
-    EXPECT_EQ(down_lines, 1);
     const auto metrics = get(server.port(), "/metrics");
     if (!param.production) {
         EXPECT_NE(metrics.body.find("portcullis_redis_up 1"), std::string::npos);
@@ -355,6 +347,18 @@ TEST_P(RedisOutage, RequestsAnswerPerFailureModeAndRecover) {
                   std::string::npos)
             << metrics.body;
     }
+    // One line each way, however many threads noticed (decisions A.4). After a graceful stop every
+    // I/O thread has flushed its log buffer, so the counts are final.
+    server.signal(SIGTERM);
+    ASSERT_EQ(server.wait_exit(15s), 0) << server.output();
+    int down_lines = 0;
+    int up_lines = 0;
+    for (const auto& line : server.json_lines()) {
+        down_lines += json_string_at(line, {"msg"}) == "Rate limit store unavailable";
+        up_lines += json_string_at(line, {"msg"}) == "Rate limit store connected";
+    }
+    EXPECT_EQ(down_lines, 1) << server.output();
+    EXPECT_EQ(up_lines, 2) << "at start and after the outage\n" << server.output();
 }
 
 INSTANTIATE_TEST_SUITE_P(Modes, RedisOutage,

@@ -12,10 +12,10 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_future.hpp>
 
-#include <cstdlib>
 #include <thread>
 
 #include "db/pool.hpp"
+#include "harness.hpp"
 #include "private_postgres.hpp"
 
 namespace portcullis::db {
@@ -23,9 +23,9 @@ namespace {
 using namespace std::chrono_literals;
 namespace asio = boost::asio;
 
+// The stack's database; require_postgres() fails the test when it is not set.
 std::string shared_database_url() {
-    const char* url = std::getenv("PORTCULLIS_TEST_DATABASE_URL");
-    return url != nullptr ? url : "";
+    return test::require_postgres();
 }
 
 ConnectionSettings settings_for(const std::string& url) {
@@ -47,19 +47,7 @@ T run(asio::io_context& io, asio::awaitable<T> task) {
     return future.get();
 }
 
-class SharedDatabase : public ::testing::Test {
-protected:
-    void SetUp() override {
-        if (shared_database_url().empty()) {
-            if (std::getenv("CI") != nullptr && std::string(std::getenv("CI")) == "true") {
-                FAIL() << "PORTCULLIS_TEST_DATABASE_URL is not set (run scripts/stack.sh start)";
-            }
-            GTEST_SKIP() << "PORTCULLIS_TEST_DATABASE_URL is not set";
-        }
-    }
-};
-
-TEST_F(SharedDatabase, PreparedStatementsTakeParametersAndNulls) {
+TEST(SharedDatabase, PreparedStatementsTakeParametersAndNulls) {
     asio::io_context io;
     Pool pool(io, settings_for(shared_database_url()), {});
     static constexpr Statement kAdd{"test_add", "SELECT $1::int + 1, $2::text IS NULL"};
@@ -73,7 +61,7 @@ TEST_F(SharedDatabase, PreparedStatementsTakeParametersAndNulls) {
     EXPECT_EQ(pool.open_connections(), 1);
 }
 
-TEST_F(SharedDatabase, ServerErrorsAreQueryErrorsWithSqlState) {
+TEST(SharedDatabase, ServerErrorsAreQueryErrorsWithSqlState) {
     asio::io_context io;
     Pool pool(io, settings_for(shared_database_url()), {});
     static constexpr Statement kDivide{"test_divide", "SELECT 1 / $1::int"};
@@ -90,7 +78,7 @@ TEST_F(SharedDatabase, ServerErrorsAreQueryErrorsWithSqlState) {
     EXPECT_EQ(pool.open_connections(), 1);
 }
 
-TEST_F(SharedDatabase, SlowStatementsHitTheStatementDeadline) {
+TEST(SharedDatabase, SlowStatementsHitTheStatementDeadline) {
     asio::io_context io;
     Pool pool(io, settings_for(shared_database_url()), {.statement_timeout = 300ms});
     static constexpr Statement kSleep{"test_sleep", "SELECT pg_sleep($1::float8)"};
@@ -102,7 +90,7 @@ TEST_F(SharedDatabase, SlowStatementsHitTheStatementDeadline) {
     EXPECT_NO_THROW(run(io, pool.execute(kSleep, short_sleep)));
 }
 
-TEST_F(SharedDatabase, PoolNeverOpensMoreThanItsSize) {
+TEST(SharedDatabase, PoolNeverOpensMoreThanItsSize) {
     asio::io_context io;
     Pool pool(io, settings_for(shared_database_url()), {.size = 2});
     static constexpr Statement kSleep{"test_sleep_small", "SELECT pg_sleep(0.05)"};
@@ -123,7 +111,7 @@ TEST_F(SharedDatabase, PoolNeverOpensMoreThanItsSize) {
     EXPECT_LE(most_open, 2);
 }
 
-TEST_F(SharedDatabase, SchemaParameterSetsTheSearchPath) {
+TEST(SharedDatabase, SchemaParameterSetsTheSearchPath) {
     asio::io_context io;
     Pool pool(io, settings_for(shared_database_url() + "?schema=Portcullis_Probe"), {});
     static constexpr Statement kPath{"test_path", "SELECT current_setting('search_path')"};
@@ -167,7 +155,7 @@ struct Batch {
 
 // Each item has its own sync point (its own implicit transaction): pg_current_xact_id() tells
 // which transaction a statement ran in, and a failure touches only its own item.
-TEST_F(SharedDatabase, EachStatementOfABatchRunsAndFailsOnItsOwn) {
+TEST(SharedDatabase, EachStatementOfABatchRunsAndFailsOnItsOwn) {
     static constexpr Statement kXact{"test_batch_xact", "SELECT pg_current_xact_id()::text"};
     static constexpr Statement kDivide{"test_batch_divide", "SELECT (1 / $1::int)::text"};
     Batch batch;
@@ -205,7 +193,7 @@ bool run_until_sent(asio::io_context& io, const Pool& pool, std::uint64_t count)
     return true;
 }
 
-TEST_F(SharedDatabase, ConcurrentPingsShareOneQueryNotYetSent) {
+TEST(SharedDatabase, ConcurrentPingsShareOneQueryNotYetSent) {
     asio::io_context io;
     Pool pool(io, settings_for(shared_database_url()), {.size = 2});
     int ready = 0;
@@ -218,7 +206,7 @@ TEST_F(SharedDatabase, ConcurrentPingsShareOneQueryNotYetSent) {
     EXPECT_EQ(pool.statements_sent(), 1u);
 }
 
-TEST_F(SharedDatabase, APingNeverTakesTheAnswerOfAQuerySentBeforeIt) {
+TEST(SharedDatabase, APingNeverTakesTheAnswerOfAQuerySentBeforeIt) {
     asio::io_context io;
     Pool pool(io, settings_for(shared_database_url()), {.size = 2});
     int ready = 0;
@@ -234,7 +222,7 @@ TEST_F(SharedDatabase, APingNeverTakesTheAnswerOfAQuerySentBeforeIt) {
     EXPECT_EQ(pool.statements_sent(), 2u);
 }
 
-TEST_F(SharedDatabase, APingThatTimedOutInTheQueueLeavesNothingBehindForTheNext) {
+TEST(SharedDatabase, APingThatTimedOutInTheQueueLeavesNothingBehindForTheNext) {
     asio::io_context io;
     Pool pool(io, settings_for(shared_database_url()), {.size = 1});
     static constexpr Statement kSleep{"test_ping_blocker", "SELECT pg_sleep(2)"};
@@ -252,7 +240,7 @@ TEST_F(SharedDatabase, APingThatTimedOutInTheQueueLeavesNothingBehindForTheNext)
 
 // A ping that joins a waiting query keeps its own deadline: neither cut short by the caller that
 // queued the query nor extended by it.
-TEST_F(SharedDatabase, EachPingWaitsForItsOwnTimeout) {
+TEST(SharedDatabase, EachPingWaitsForItsOwnTimeout) {
     asio::io_context io;
     Pool pool(io, settings_for(shared_database_url()), {.size = 1});
     static constexpr Statement kSleep{"test_ping_blocker_short", "SELECT pg_sleep(1)"};
@@ -272,7 +260,7 @@ TEST_F(SharedDatabase, EachPingWaitsForItsOwnTimeout) {
     EXPECT_EQ(pool.statements_sent(), 2u);
 }
 
-TEST_F(SharedDatabase, StatementsAreNeverShared) {
+TEST(SharedDatabase, StatementsAreNeverShared) {
     asio::io_context io;
     Pool pool(io, settings_for(shared_database_url()), {.size = 2});
     static constexpr Statement kOne{"test_not_shared", "SELECT 1"};

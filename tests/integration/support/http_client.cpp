@@ -260,6 +260,33 @@ std::string gunzip(std::string_view data) {
     return out;
 }
 
+std::string zlib_deflate(std::string_view data) {
+    uLongf size = compressBound(static_cast<uLong>(data.size()));
+    std::string out(size, '\0');
+    if (compress2(reinterpret_cast<Bytef*>(out.data()), &size,
+                  reinterpret_cast<const Bytef*>(data.data()), static_cast<uLong>(data.size()),
+                  Z_DEFAULT_COMPRESSION) != Z_OK) {
+        throw std::runtime_error("compress2 failed");
+    }
+    out.resize(size);
+    return out;
+}
+
+std::string zlib_inflate(std::string_view data) {
+    // uncompress() needs the output size up front: grow until it fits.
+    for (uLongf capacity = static_cast<uLongf>(data.size()) * 4 + 1024;; capacity *= 2) {
+        std::string out(capacity, '\0');
+        uLongf size = capacity;
+        uLong consumed = static_cast<uLong>(data.size());
+        const int rc = uncompress2(reinterpret_cast<Bytef*>(out.data()), &size,
+                                   reinterpret_cast<const Bytef*>(data.data()), &consumed);
+        if (rc == Z_BUF_ERROR && size == capacity) continue;
+        if (rc != Z_OK || consumed != data.size()) throw std::runtime_error("zlib inflate failed");
+        out.resize(size);
+        return out;
+    }
+}
+
 std::string brotli_decompress(std::string_view data) {
     std::string out(data.size() * 20 + 1024, '\0');
     std::size_t size = out.size();

@@ -74,8 +74,13 @@ std::optional<std::chrono::milliseconds> poll_until(
     std::uint16_t port, const std::string& path,
     const std::function<bool(const HttpResponse&)>& accept, std::chrono::milliseconds limit);
 
+// Codings done by the client's own libraries (zlib, libbrotli), never by the server's codec, so a
+// round trip through the server proves the wire format, not agreement with itself.
 std::string gzip(std::string_view data);
 std::string gunzip(std::string_view data);
+// HTTP `deflate` is the zlib format (RFC 9110 8.4.1.2): zlib's compress2() and uncompress().
+std::string zlib_deflate(std::string_view data);
+std::string zlib_inflate(std::string_view data);
 std::string brotli_decompress(std::string_view data);
 
 }  // namespace portcullis::test

@@ -9,6 +9,7 @@
 #include <fstream>
 #include <stdexcept>
 
+#include "harness.hpp"
 #include "server_process.hpp"
 
 namespace portcullis::test {
@@ -22,8 +23,7 @@ std::string as_postgres(const std::string& command) {
 }  // namespace
 
 PrivatePostgres::PrivatePostgres() {
-    const char* bin = std::getenv("PORTCULLIS_TEST_PG_BIN");
-    bin_ = bin != nullptr && *bin != '\0' ? bin : "/usr/lib/postgresql/15/bin";
+    bin_ = require_postgres_bin();
     std::string templ = (std::filesystem::temp_directory_path() / "portcullis-pg-XXXXXX").string();
     if (::mkdtemp(templ.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
     dir_ = templ;
@@ -47,6 +47,10 @@ PrivatePostgres::~PrivatePostgres() {
 
 void PrivatePostgres::run(const std::string& command) const {
     if (std::system(command.c_str()) != 0) throw std::runtime_error("command failed: " + command);
+}
+
+std::string PrivatePostgres::password() {
+    return kPassword;
 }
 
 std::string PrivatePostgres::url() const {

@@ -14,7 +14,8 @@ public:
     PrivatePostgres(const PrivatePostgres&) = delete;
     PrivatePostgres& operator=(const PrivatePostgres&) = delete;
 
-    std::string url() const;  // postgresql://portcullis:...@127.0.0.1:<port>/postgres
+    std::string url() const;  // postgresql://portcullis:<password()>@127.0.0.1:<port>/postgres
+    static std::string password();  // for tests that check it never shows in a log
     std::uint16_t port() const { return port_; }
     void stop();   // fast shutdown: open sessions are terminated
     void start();  // same port, same data

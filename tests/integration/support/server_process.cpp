@@ -18,15 +18,11 @@
 #include <stdexcept>
 #include <thread>
 
+#include "harness.hpp"
 #include "http_client.hpp"
 
 namespace portcullis::test {
 namespace {
-std::string env_or(const char* name, const std::string& fallback) {
-    const char* value = std::getenv(name);
-    return value != nullptr && *value != '\0' ? value : fallback;
-}
-
 pid_t spawn(const Env& env, const std::vector<std::string>& args, const std::string& dir,
             const std::string& log_path) {
     std::vector<std::string> env_strings;
@@ -108,8 +104,7 @@ std::uint16_t free_port() {
 Env base_env() {
     return Env{
         {"APP_ENV", "development"},
-        {"DATABASE_URL", env_or("PORTCULLIS_TEST_DATABASE_URL",
-                                "postgresql://portcullis@127.0.0.1:5432/portcullis")},
+        {"DATABASE_URL", require_postgres()},
         {"JWT_ACCESS_SECRET", "test-access-secret-0123456789abcdef-0123456789"},
         {"JWT_REFRESH_SECRET", "test-refresh-secret-fedcba9876543210-fedcba98"},
         {"LOG_LEVEL", "info"},

@@ -22,7 +22,7 @@ using Env = std::map<std::string, std::string>;
 std::uint16_t free_port();
 
 // A development-mode configuration that passes validation; tests override what they exercise.
-// DATABASE_URL and the Redis/SMTP addresses come from the harness (scripts/stack.sh) when set.
+// DATABASE_URL is the stack's database (require_postgres(): throws MissingService without it).
 Env base_env();
 
 class ServerProcess {

@@ -6,19 +6,15 @@
 
 #include <atomic>
 #include <cstdio>
-#include <cstdlib>
 #include <memory>
 #include <random>
 #include <sstream>
 #include <stdexcept>
 
+#include "harness.hpp"
+
 namespace portcullis::test {
 namespace {
-
-std::string env_value(const char* name) {
-    const char* value = std::getenv(name);
-    return value != nullptr ? value : "";
-}
 
 struct ConnDeleter {
     void operator()(PGconn* conn) const { PQfinish(conn); }
@@ -77,13 +73,6 @@ std::string with_database(const std::string& url, const std::string& database) {
     return url.substr(0, parts.path) + "/" + database + url.substr(parts.query);
 }
 
-// The admin URL of the harness, or the test database URL pointed at `postgres`.
-std::string admin_url() {
-    std::string url = env_value("PORTCULLIS_TEST_PG_ADMIN_URL");
-    if (!url.empty()) return url;
-    return with_database(env_value("PORTCULLIS_TEST_DATABASE_URL"), "postgres");
-}
-
 std::string unique_name() {
     static std::atomic<unsigned> counter{0};
     std::random_device device;
@@ -111,15 +100,7 @@ bool is_noise(const std::string& line) {
 }
 }  // namespace
 
-bool test_database_configured() {
-    return !env_value("PORTCULLIS_TEST_DATABASE_URL").empty();
-}
-
-bool running_in_ci() {
-    return env_value("CI") == "true";
-}
-
-TestDatabase::TestDatabase() : name_(unique_name()), admin_url_(admin_url()) {
+TestDatabase::TestDatabase() : name_(unique_name()), admin_url_(require_postgres_admin()) {
     url_ = with_database(admin_url_, name_);
     const Conn admin = connect(admin_url_);
     // template0: never connected to, so concurrent tests cannot block the copy; and it is pristine.
@@ -183,8 +164,7 @@ std::optional<std::string> TestDatabase::query_scalar(const std::string& sql) co
 }
 
 std::string TestDatabase::normalized_schema_dump() const {
-    const std::string bin = env_value("PORTCULLIS_TEST_PG_BIN");
-    const std::string pg_dump = bin.empty() ? "pg_dump" : bin + "/pg_dump";
+    const std::string pg_dump = require_postgres_bin() + "/pg_dump";
     const std::string command =
         shell_quote(pg_dump) + " --schema-only --no-owner --no-privileges " + shell_quote(url_);
     std::unique_ptr<FILE, int (*)(FILE*)> pipe(::popen(command.c_str(), "r"), ::pclose);

@@ -9,31 +9,12 @@
 
 namespace portcullis::test {
 
-// Whether the harness exported PORTCULLIS_TEST_DATABASE_URL.
-bool test_database_configured();
-// CI=true: a missing database is a failure there, not a reason to skip.
-bool running_in_ci();
-
-// Use at the top of a test body or a fixture's SetUp(): skips without a database locally, fails
-// in CI.
-#define PORTCULLIS_REQUIRE_TEST_DATABASE()                                                   \
-    do {                                                                                     \
-        if (!::portcullis::test::test_database_configured()) {                               \
-            if (::portcullis::test::running_in_ci()) {                                       \
-                GTEST_FAIL() << "PORTCULLIS_TEST_DATABASE_URL is not set (CI=true): run "    \
-                                "scripts/stack.sh start and source .local/stack.env";        \
-            }                                                                                \
-            GTEST_SKIP() << "PORTCULLIS_TEST_DATABASE_URL is not set; run scripts/stack.sh " \
-                            "start and source .local/stack.env";                             \
-        }                                                                                    \
-    } while (false)
-
 using Row = std::vector<std::optional<std::string>>;  // text values; nullopt is SQL NULL
 
 class TestDatabase {
 public:
-    // Creates `portcullis_test_<pid>_<n>_<random>` from template0; throws std::runtime_error when
-    // the cluster cannot be reached.
+    // Creates `portcullis_test_<pid>_<n>_<random>` from template0; throws MissingService without
+    // PORTCULLIS_TEST_PG_ADMIN_URL and std::runtime_error when the cluster cannot be reached.
     TestDatabase();
     ~TestDatabase();
     TestDatabase(const TestDatabase&) = delete;
@@ -55,7 +36,7 @@ public:
     std::optional<std::string> query_scalar(const std::string& sql) const;
 
     // `pg_dump --schema-only --no-owner --no-privileges` of this database (PORTCULLIS_TEST_PG_BIN's
-    // pg_dump when set), without comment lines, SET / `SELECT pg_catalog` lines, \restrict and
+    // pg_dump), without comment lines, SET / `SELECT pg_catalog` lines, \restrict and
     // \unrestrict lines, leading/trailing blank lines and blank-line runs: comparable across runs.
     std::string normalized_schema_dump() const;
 

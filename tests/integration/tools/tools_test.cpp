@@ -4,7 +4,6 @@
 #include <gtest/gtest.h>
 
 #include <cstdio>
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -12,6 +11,7 @@
 
 #include <sys/wait.h>
 
+#include "harness.hpp"
 #include "http_client.hpp"
 #include "server_process.hpp"
 #include "test_database.hpp"
@@ -83,9 +83,7 @@ TEST(OpenApiLint, RedoclyFindsNoErrors) {
 // Production documents /metrics behind its secret and, with Redis in closed mode, the 503
 // RATE_LIMIT_UNAVAILABLE (the limiters need the stack's Redis to answer at all).
 TEST(OpenApiLint, RedoclyFindsNoErrorsWithGuardedMetricsAndClosedRateLimits) {
-    const char* redis = std::getenv("PORTCULLIS_TEST_REDIS_URL");
-    ASSERT_TRUE(redis != nullptr && *redis != '\0')
-        << "PORTCULLIS_TEST_REDIS_URL is not set: run scripts/stack.sh start";
+    const std::string redis = require_redis();
     lint("production", {{"APP_ENV", "production"},
                         {"CORS_ORIGINS", "https://app.example"},
                         {"RATE_LIMIT_REDIS_URL", redis},
@@ -100,7 +98,6 @@ TEST(OpenApiLint, RedoclyFindsNoErrorsWithoutRateLimits) {
 }
 
 TEST(DocsBrowser, SwaggerUiShowsEveryOperationAndRegistersAUser) {
-    PORTCULLIS_REQUIRE_TEST_DATABASE();
     TestDatabase db;
     auto env = base_env();
     env["DATABASE_URL"] = db.url();
