@@ -33,6 +33,7 @@
 #include "redis/login_attempts.hpp"
 #include "routes/auth_routes.hpp"
 #include "routes/metrics.hpp"
+#include "routes/openapi_routes.hpp"
 #include "routes/ops.hpp"
 #include "util/cpu_budget.hpp"
 
@@ -188,6 +189,9 @@ struct App::Graph {
         const routes::AuthRoutesOptions route_options{config.production()};
         router.add_all(routes::auth_routes(auth_service, route_options));
         router.add_all(routes::protected_routes(auth_service, route_options));
+        // The document describes the routes above, so it is built after them; /docs is not API.
+        router.add_all(routes::openapi_routes(router, config));
+        router.add_all(routes::docs_routes(config));
     }
 
     // The middleware order of design section 3, with the deliberate differences the README's

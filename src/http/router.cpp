@@ -58,6 +58,13 @@ void Router::add_all(std::vector<Route> routes) {
     for (auto& r : routes) add(std::move(r));
 }
 
+std::vector<const Route*> Router::routes() const {
+    std::vector<const Route*> out;
+    out.reserve(routes_.size());
+    for (const auto& compiled : routes_) out.push_back(&compiled.route);
+    return out;
+}
+
 RouteMatch Router::match(std::string_view method, std::string_view path) const {
     RouteMatch result;
     if (path.empty() || path.front() != '/') return result;

@@ -4,9 +4,13 @@
 
 #include <boost/json/value.hpp>
 
+#include <stdexcept>
+
 #include "auth/validation.hpp"
 #include "http/error.hpp"
 #include "observability/json_text.hpp"
+#include "routes/error_catalog.hpp"
+#include "routes/operations.hpp"
 #include "util/strings.hpp"
 #include "util/time.hpp"
 
@@ -19,40 +23,44 @@ using http::Request;
 using http::Response;
 using observability::append_json_string;
 
-HttpError error_for(AuthError error) {
+const openapi::ApiError& error_entry(AuthError error) {
     switch (error) {
         case AuthError::email_taken:
-            return HttpError(409, "Email already registered", "EMAIL_TAKEN");
+            return errors::kEmailTaken;
         case AuthError::invalid_credentials:
-            return HttpError(401, "Invalid credentials", "INVALID_CREDENTIALS");
+            return errors::kInvalidCredentials;
         case AuthError::login_locked:
-            return HttpError(429, "Too many login attempts. Try again later.", "LOGIN_LOCKED");
+            return errors::kLoginLocked;
         case AuthError::session_expired:
-            return HttpError(401, "Refresh token expired", "SESSION_EXPIRED");
+            return errors::kSessionExpired;
         case AuthError::refresh_invalid:
-            return HttpError(401, "Invalid refresh token", "JWT_REFRESH_INVALID");
+            return errors::kRefreshInvalid;
         case AuthError::session_invalid:
-            return HttpError(401, "Invalid session", "SESSION_INVALID");
+            return errors::kSessionInvalid;
         case AuthError::refresh_reuse:
-            return HttpError(401, "Invalid token", "REFRESH_REUSE");
+            return errors::kRefreshReuse;
         case AuthError::unauthorized:
-            return HttpError(401, "Unauthorized", "UNAUTHORIZED");
+            return errors::kUnauthorized;
         case AuthError::access_invalid:
-            return HttpError(401, "Invalid access token", "JWT_ACCESS_INVALID");
+            return errors::kAccessInvalid;
         case AuthError::forbidden:
-            return HttpError(403, "Forbidden", "FORBIDDEN");
+            return errors::kForbidden;
         case AuthError::user_not_found:
-            return HttpError(404, "User not found", "USER_NOT_FOUND");
+            return errors::kUserNotFound;
         case AuthError::verification_invalid:
-            return HttpError(400, "Invalid verification token", "EMAIL_VERIFICATION_INVALID");
+            return errors::kVerificationInvalid;
         case AuthError::verification_expired:
-            return HttpError(400, "Verification token expired", "EMAIL_VERIFICATION_EXPIRED");
+            return errors::kVerificationExpired;
         case AuthError::reset_invalid:
-            return HttpError(400, "Invalid reset token", "PASSWORD_RESET_INVALID");
+            return errors::kResetInvalid;
         case AuthError::reset_expired:
-            return HttpError(400, "Reset token expired", "PASSWORD_RESET_EXPIRED");
+            return errors::kResetExpired;
     }
-    return HttpError(500, "Internal Server Error");
+    throw std::logic_error("unknown AuthError");
+}
+
+HttpError error_for(AuthError error) {
+    return errors::to_http_error(error_entry(error));
 }
 
 template <typename T>
@@ -64,8 +72,8 @@ T value_or_throw(auth::Outcome<T> outcome) {
 template <typename T>
 T valid_or_throw(auth::Validated<T> validated, const AuthRoutesOptions& options) {
     if (auto* failure = std::get_if<auth::ValidationFailure>(&validated)) {
-        throw HttpError(400, "Invalid request payload", "VALIDATION",
-                        options.production ? std::string{} : failure->details_json);
+        throw errors::to_http_error(errors::kValidation,
+                                    options.production ? std::string{} : failure->details_json);
     }
     return std::move(std::get<T>(validated));
 }
@@ -87,6 +95,167 @@ Awaitable<auth::Caller> require_caller(auth::AuthService& service, Request& requ
         value_or_throw(co_await service.authenticate(request.headers.get("authorization")));
     request.user_id = caller.user_id;
     co_return caller;
+}
+
+// Every /auth and /protected route may fail on the database (decisions E.6); the ones that hash a
+// password may find the hashing queue full (decisions C.3).
+const std::vector<openapi::ApiError> kBearerErrors{errors::kUnauthorized, errors::kAccessInvalid,
+                                                   errors::kSessionInvalid,
+                                                   errors::kDatabaseUnavailable};
+
+openapi::Success no_content(std::string description) {
+    return {.status = 204, .description = std::move(description)};
+}
+
+std::vector<Documented> auth_operations() {
+    std::vector<Documented> out;
+    out.push_back(
+        {"POST",
+         "/auth/register",
+         {.operation_id = "registerUser",
+          .tag = "Auth",
+          .summary = "Register an account",
+          .description = "Creates a USER account. Without required e-mail verification the "
+                         "answer carries a token pair; with it, a verification e-mail is sent "
+                         "and no tokens are issued. Rate-limited per client.",
+          .request_body = &auth::register_schema(),
+          .successes =
+              {{.status = 201, .description = "Account created.", .schema = "RegisterResponse"}},
+          .errors = {errors::kValidation, errors::kEmailTaken, errors::kDatabaseUnavailable,
+                     errors::kOverloaded}}});
+    out.push_back(
+        {"POST",
+         "/auth/login",
+         {.operation_id = "loginUser",
+          .tag = "Auth",
+          .summary = "Log in",
+          .description = "Checks the password and opens a session. Repeated failures lock the "
+                         "e-mail and client address out for a while (429 LOGIN_LOCKED).",
+          .request_body = &auth::login_schema(),
+          .successes = {{.status = 200, .description = "A new session.", .schema = "TokenPair"}},
+          .errors = {errors::kValidation, errors::kInvalidCredentials, errors::kLoginLocked,
+                     errors::kDatabaseUnavailable, errors::kOverloaded}}});
+    out.push_back(
+        {"POST",
+         "/auth/refresh",
+         {.operation_id = "refreshTokens",
+          .tag = "Auth",
+          .summary = "Rotate the refresh token",
+          .description = "Answers a new token pair; the presented refresh token stops working. "
+                         "Presenting an already rotated token ends the session (REFRESH_REUSE).",
+          .request_body = &auth::refresh_token_schema(),
+          .successes = {{.status = 200, .description = "The rotated pair.", .schema = "TokenPair"}},
+          .errors = {errors::kValidation, errors::kSessionExpired, errors::kRefreshInvalid,
+                     errors::kSessionInvalid, errors::kRefreshReuse,
+                     errors::kDatabaseUnavailable}}});
+    out.push_back({"POST",
+                   "/auth/logout",
+                   {.operation_id = "logoutSession",
+                    .tag = "Auth",
+                    .summary = "End a session",
+                    .description = "Revokes the session of the refresh token when it is that "
+                                   "session's current one; always 204 after validation.",
+                    .request_body = &auth::refresh_token_schema(),
+                    .successes = {no_content("Logged out (or nothing to do).")},
+                    .errors = {errors::kValidation, errors::kDatabaseUnavailable}}});
+    out.push_back({"POST",
+                   "/auth/verify-email",
+                   {.operation_id = "verifyEmail",
+                    .tag = "Auth",
+                    .summary = "Verify an e-mail address",
+                    .description = "Consumes the one-time token from the verification e-mail.",
+                    .request_body = &auth::token_schema(),
+                    .successes = {no_content("The address is verified.")},
+                    .errors = {errors::kValidation, errors::kVerificationInvalid,
+                               errors::kVerificationExpired, errors::kDatabaseUnavailable}}});
+    out.push_back(
+        {"POST",
+         "/auth/request-password-reset",
+         {.operation_id = "requestPasswordReset",
+          .tag = "Auth",
+          .summary = "Request a password reset e-mail",
+          .description = "202 for any address, known or not, in the same time; a known account "
+                         "receives a reset e-mail. Rate-limited per client.",
+          .request_body = &auth::email_schema(),
+          .successes = {{.status = 202, .description = "Accepted.", .schema = "AcceptedResponse"}},
+          .errors = {errors::kValidation, errors::kDatabaseUnavailable}}});
+    out.push_back(
+        {"POST",
+         "/auth/resend-verification",
+         {.operation_id = "resendVerification",
+          .tag = "Auth",
+          .summary = "Send the verification e-mail again",
+          .description = "202 for any address; an existing, unverified account receives a fresh "
+                         "verification e-mail. Rate-limited like password reset requests.",
+          .request_body = &auth::email_schema(),
+          .successes = {{.status = 202, .description = "Accepted.", .schema = "AcceptedResponse"}},
+          .errors = {errors::kValidation, errors::kDatabaseUnavailable}}});
+    out.push_back(
+        {"POST",
+         "/auth/reset-password",
+         {.operation_id = "resetPassword",
+          .tag = "Auth",
+          .summary = "Set a new password",
+          .description = "Consumes the reset token, sets the password, ends every session and "
+                         "clears the lockout. A weak password is refused before the token is "
+                         "looked at, so the token stays usable.",
+          .request_body = &auth::reset_password_schema(),
+          .successes = {no_content("Password changed.")},
+          .errors = {errors::kValidation, errors::kResetInvalid, errors::kResetExpired,
+                     errors::kDatabaseUnavailable, errors::kOverloaded}}});
+    out.push_back({"GET",
+                   "/auth/sessions",
+                   {.operation_id = "listSessions",
+                    .tag = "Sessions",
+                    .summary = "List the caller's sessions",
+                    .description = "Every session of the caller, valid and revoked, newest first.",
+                    .security = "BearerAuth",
+                    .successes = {{.status = 200,
+                                   .description = "The sessions.",
+                                   .schema = "SessionsResponse"}},
+                    .errors = kBearerErrors}});
+    out.push_back({"POST",
+                   "/auth/logout-all",
+                   {.operation_id = "logoutAllSessions",
+                    .tag = "Sessions",
+                    .summary = "End every session of the caller",
+                    .description = "The current access token stops working too.",
+                    .security = "BearerAuth",
+                    .successes = {no_content("All sessions ended.")},
+                    .errors = kBearerErrors}});
+    return out;
+}
+
+std::vector<Documented> protected_operations() {
+    std::vector<Documented> out;
+    auto ping_errors = kBearerErrors;
+    ping_errors.push_back(errors::kForbidden);
+    out.push_back({"GET",
+                   "/protected/admin/ping",
+                   {.operation_id = "adminPing",
+                    .tag = "RBAC",
+                    .summary = "Admin check",
+                    .description = "200 for a caller whose current role is ADMIN.",
+                    .security = "BearerAuth",
+                    .successes = {{.status = 200, .description = "Admin.", .schema = "StatusOk"}},
+                    .errors = std::move(ping_errors)}});
+    auto user_errors = kBearerErrors;
+    user_errors.insert(user_errors.end(),
+                       {errors::kValidation, errors::kForbidden, errors::kUserNotFound});
+    out.push_back(
+        {"GET",
+         "/protected/users/:userId",
+         {.operation_id = "getProtectedUser",
+          .tag = "RBAC",
+          .summary = "Read a user",
+          .description = "The caller's own record, or any record for an ADMIN. Any other caller "
+                         "gets 403 whether or not the id exists.",
+          .security = "BearerAuth",
+          .parameters = {{.name = "userId", .schema = &auth::user_id_schema()}},
+          .successes =
+              {{.status = 200, .description = "The user.", .schema = "ProtectedUserResponse"}},
+          .errors = std::move(user_errors)}});
+    return out;
 }
 }  // namespace
 
@@ -182,7 +351,7 @@ std::vector<http::Route> auth_routes(auth::AuthService& service, AuthRoutesOptio
                           co_await svc->logout_all(caller);
                           co_return Response::empty(204);
                       }});
-    return routes;
+    return with_operations(std::move(routes), auth_operations());
 }
 
 std::vector<http::Route> protected_routes(auth::AuthService& service, AuthRoutesOptions options) {
@@ -201,8 +370,9 @@ std::vector<http::Route> protected_routes(auth::AuthService& service, AuthRoutes
              const auto caller = co_await require_caller(*svc, r);
              const auto user_id = r.param("userId");
              if (auto failure = auth::validate_user_id(user_id)) {
-                 throw HttpError(400, "Invalid request payload", "VALIDATION",
-                                 options.production ? std::string{} : failure->details_json);
+                 throw errors::to_http_error(errors::kValidation, options.production
+                                                                      ? std::string{}
+                                                                      : failure->details_json);
              }
              const auto view = value_or_throw(co_await svc->find_user(caller, user_id));
              std::string body = "{\"user\":{\"id\":";
@@ -214,7 +384,7 @@ std::vector<http::Route> protected_routes(auth::AuthService& service, AuthRoutes
              body += view.owner ? "},\"owner\":true}" : "},\"owner\":false}";
              co_return Response::json(200, std::move(body));
          }});
-    return routes;
+    return with_operations(std::move(routes), protected_operations());
 }
 
 http::UserResolver log_user(const auth::AuthService& service) {
