@@ -14,7 +14,7 @@ build_packages=(
 )
 packages=(
     "${build_packages[@]}"
-    libgtest-dev libgmock-dev libbenchmark-dev
+    libgtest-dev libgmock-dev libbenchmark-dev clang-format
     postgresql-15 postgresql-client-15 redis-server python3-aiosmtpd nginx wrk curl procps
     prometheus  # for promtool: tests run `promtool check metrics` on /metrics (service never started)
     yamllint python3-yaml docker-compose  # deployment kit tests (tests/deploy): lint, parse, `config`

@@ -28,13 +28,13 @@
 #include "observability/logger.hpp"
 #include "observability/metrics.hpp"
 #include "ratelimit/limiter.hpp"
-#include "ratelimit/middleware.hpp"
 #include "redis/connections.hpp"
 #include "redis/login_attempts.hpp"
 #include "routes/auth_routes.hpp"
 #include "routes/metrics.hpp"
 #include "routes/openapi_routes.hpp"
 #include "routes/ops.hpp"
+#include "routes/rate_limits.hpp"
 #include "util/cpu_budget.hpp"
 
 namespace portcullis::app {
@@ -214,7 +214,7 @@ struct App::Graph {
         // 1; decisions B.4 gives them request id, security headers, CORS and metrics only).
         chain.push_back(http::json_body({config.request_body_limit}));
         if (config.rate_limit_enabled) {
-            chain.push_back(ratelimit::rate_limits(limiters, ratelimit::LimiterSet::from(config)));
+            chain.push_back(routes::rate_limits(limiters, ratelimit::LimiterSet::from(config)));
         }
         return chain;
     }

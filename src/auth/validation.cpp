@@ -6,7 +6,7 @@
 #include <stdexcept>
 #include <utility>
 
-#include "config/parse.hpp"
+#include "util/js_text.hpp"
 #include "util/strings.hpp"
 
 namespace portcullis::auth {
@@ -130,7 +130,7 @@ std::uint32_t next_code_point(std::string_view text, std::size_t& i) {
 }  // namespace
 
 bool is_valid_email(std::string_view email) {
-    return config::is_valid_email(email);
+    return util::is_valid_email(email);
 }
 
 bool meets_password_complexity(std::string_view password) {
@@ -182,7 +182,7 @@ bool is_valid_uuid(std::string_view text) {
 }
 
 std::string normalize_email(std::string_view email) {
-    return util::to_lower(config::trim(email));
+    return util::to_lower(util::trim_js(email));
 }
 
 Validated<EmailPassword> validate_register(const boost::json::value* body) {

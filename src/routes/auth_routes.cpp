@@ -1,16 +1,16 @@
 // See auth_routes.hpp. Handlers only validate, call the service and shape JSON; the statuses of
-// domain outcomes are decided in one place (error_for).
+// domain outcomes are decided in one place (error_entry) and answered as values, never thrown.
 #include "routes/auth_routes.hpp"
 
 #include <boost/json/value.hpp>
 
+#include <optional>
 #include <stdexcept>
 
 #include "auth/validation.hpp"
-#include "http/error.hpp"
-#include "observability/json_text.hpp"
 #include "routes/error_catalog.hpp"
 #include "routes/operations.hpp"
+#include "util/json_text.hpp"
 #include "util/strings.hpp"
 #include "util/time.hpp"
 
@@ -18,10 +18,9 @@ namespace portcullis::routes {
 namespace {
 using auth::AuthError;
 using http::Awaitable;
-using http::HttpError;
 using http::Request;
 using http::Response;
-using observability::append_json_string;
+using util::append_json_string;
 
 const openapi::ApiError& error_entry(AuthError error) {
     switch (error) {
@@ -59,23 +58,26 @@ const openapi::ApiError& error_entry(AuthError error) {
     throw std::logic_error("unknown AuthError");
 }
 
-HttpError error_for(AuthError error) {
-    return errors::to_http_error(error_entry(error));
+Response error_response(AuthError error) {
+    return errors::to_response(error_entry(error));
 }
 
+// The 400 to answer when `validated` failed, nullopt when it holds a value.
 template <typename T>
-T value_or_throw(auth::Outcome<T> outcome) {
-    if (auto* error = std::get_if<AuthError>(&outcome)) throw error_for(*error);
-    return std::move(std::get<T>(outcome));
+std::optional<Response> rejected(const auth::Validated<T>& validated,
+                                 const AuthRoutesOptions& options) {
+    const auto* failure = std::get_if<auth::ValidationFailure>(&validated);
+    if (failure == nullptr) return std::nullopt;
+    return errors::to_response(errors::kValidation,
+                               options.production ? std::string_view{} : failure->details_json);
 }
 
+// The error answer of a failed outcome, nullopt when it succeeded.
 template <typename T>
-T valid_or_throw(auth::Validated<T> validated, const AuthRoutesOptions& options) {
-    if (auto* failure = std::get_if<auth::ValidationFailure>(&validated)) {
-        throw errors::to_http_error(errors::kValidation,
-                                    options.production ? std::string{} : failure->details_json);
-    }
-    return std::move(std::get<T>(validated));
+std::optional<Response> failed(const auth::Outcome<T>& outcome) {
+    const auto* error = std::get_if<AuthError>(&outcome);
+    if (error == nullptr) return std::nullopt;
+    return error_response(*error);
 }
 
 Response token_pair(int status, const auth::TokenPair& pair, std::string_view prefix = {}) {
@@ -89,12 +91,12 @@ Response token_pair(int status, const auth::TokenPair& pair, std::string_view pr
     return Response::json(status, std::move(body));
 }
 
-// Authenticates the request or throws the 401 of contract 5.8.
-Awaitable<auth::Caller> require_caller(auth::AuthService& service, Request& request) {
-    auto caller =
-        value_or_throw(co_await service.authenticate(request.headers.get("authorization")));
-    request.user_id = caller.user_id;
-    co_return caller;
+// Contract 5.8: the caller of a Bearer token, or the 401 to answer. The request log names the
+// user once authenticated.
+Awaitable<auth::Outcome<auth::Caller>> authenticate(auth::AuthService& service, Request& request) {
+    auto outcome = co_await service.authenticate(request.headers.get("authorization"));
+    if (const auto* caller = std::get_if<auth::Caller>(&outcome)) request.user_id = caller->user_id;
+    co_return outcome;
 }
 
 // Every /auth and /protected route may fail on the database (decisions E.6); the ones that hash a
@@ -265,8 +267,12 @@ std::vector<http::Route> auth_routes(auth::AuthService& service, AuthRoutesOptio
 
     routes.push_back(
         {"POST", "/auth/register", [svc, options](Request& r) -> Awaitable<Response> {
-             auto input = valid_or_throw(auth::validate_register(r.json.get()), options);
-             auto result = value_or_throw(co_await svc->register_user(input.email, input.password));
+             const auto input = auth::validate_register(r.json.get());
+             if (auto answer = rejected(input, options)) co_return std::move(*answer);
+             const auto& [email, password] = std::get<auth::EmailPassword>(input);
+             const auto outcome = co_await svc->register_user(email, password);
+             if (auto answer = failed(outcome)) co_return std::move(*answer);
+             const auto& result = std::get<auth::Registration>(outcome);
              if (!result.tokens) {
                  co_return Response::json(201, R"({"emailVerificationRequired":true})");
              }
@@ -274,45 +280,54 @@ std::vector<http::Route> auth_routes(auth::AuthService& service, AuthRoutesOptio
          }});
 
     routes.push_back({"POST", "/auth/login", [svc, options](Request& r) -> Awaitable<Response> {
-                          auto input = valid_or_throw(auth::validate_login(r.json.get()), options);
-                          auto pair = value_or_throw(
-                              co_await svc->login(input.email, input.password, r.client_ip));
-                          co_return token_pair(200, pair);
+                          const auto input = auth::validate_login(r.json.get());
+                          if (auto answer = rejected(input, options)) co_return std::move(*answer);
+                          const auto& [email, password] = std::get<auth::EmailPassword>(input);
+                          const auto outcome = co_await svc->login(email, password, r.client_ip);
+                          if (auto answer = failed(outcome)) co_return std::move(*answer);
+                          co_return token_pair(200, std::get<auth::TokenPair>(outcome));
                       }});
 
     routes.push_back({"POST", "/auth/refresh", [svc, options](Request& r) -> Awaitable<Response> {
-                          auto token = valid_or_throw(
-                              auth::validate_token_field(r.json.get(), "refreshToken"), options);
-                          co_return token_pair(200, value_or_throw(co_await svc->refresh(token)));
+                          const auto token =
+                              auth::validate_token_field(r.json.get(), "refreshToken");
+                          if (auto answer = rejected(token, options)) co_return std::move(*answer);
+                          const auto outcome = co_await svc->refresh(std::get<std::string>(token));
+                          if (auto answer = failed(outcome)) co_return std::move(*answer);
+                          co_return token_pair(200, std::get<auth::TokenPair>(outcome));
                       }});
 
     routes.push_back({"POST", "/auth/logout", [svc, options](Request& r) -> Awaitable<Response> {
-                          auto token = valid_or_throw(
-                              auth::validate_token_field(r.json.get(), "refreshToken"), options);
-                          co_await svc->logout(token);
+                          const auto token =
+                              auth::validate_token_field(r.json.get(), "refreshToken");
+                          if (auto answer = rejected(token, options)) co_return std::move(*answer);
+                          co_await svc->logout(std::get<std::string>(token));
                           co_return Response::empty(204);
                       }});
 
     routes.push_back(
         {"POST", "/auth/verify-email", [svc, options](Request& r) -> Awaitable<Response> {
-             auto token =
-                 valid_or_throw(auth::validate_token_field(r.json.get(), "token"), options);
-             value_or_throw(co_await svc->verify_email(token));
+             const auto token = auth::validate_token_field(r.json.get(), "token");
+             if (auto answer = rejected(token, options)) co_return std::move(*answer);
+             const auto outcome = co_await svc->verify_email(std::get<std::string>(token));
+             if (auto answer = failed(outcome)) co_return std::move(*answer);
              co_return Response::empty(204);
          }});
 
     // Both answer 202 whatever the address (decisions B.10, C.1): the work happens in the outbox.
     routes.push_back(
         {"POST", "/auth/request-password-reset", [svc, options](Request& r) -> Awaitable<Response> {
-             auto email = valid_or_throw(auth::validate_email_only(r.json.get()), options);
-             co_await svc->request_password_reset(email);
+             const auto email = auth::validate_email_only(r.json.get());
+             if (auto answer = rejected(email, options)) co_return std::move(*answer);
+             co_await svc->request_password_reset(std::get<std::string>(email));
              co_return Response::json(202, R"({"status":"ok"})");
          }});
 
     routes.push_back(
         {"POST", "/auth/resend-verification", [svc, options](Request& r) -> Awaitable<Response> {
-             auto email = valid_or_throw(auth::validate_email_only(r.json.get()), options);
-             co_await svc->resend_verification(email);
+             const auto email = auth::validate_email_only(r.json.get());
+             if (auto answer = rejected(email, options)) co_return std::move(*answer);
+             co_await svc->resend_verification(std::get<std::string>(email));
              co_return Response::json(202, R"({"status":"ok"})");
          }});
 
@@ -320,13 +335,18 @@ std::vector<http::Route> auth_routes(auth::AuthService& service, AuthRoutesOptio
     // usable (contract 4.3).
     routes.push_back(
         {"POST", "/auth/reset-password", [svc, options](Request& r) -> Awaitable<Response> {
-             auto input = valid_or_throw(auth::validate_reset(r.json.get()), options);
-             value_or_throw(co_await svc->reset_password(input.token, input.password));
+             const auto input = auth::validate_reset(r.json.get());
+             if (auto answer = rejected(input, options)) co_return std::move(*answer);
+             const auto& [token, password] = std::get<auth::TokenPassword>(input);
+             const auto outcome = co_await svc->reset_password(token, password);
+             if (auto answer = failed(outcome)) co_return std::move(*answer);
              co_return Response::empty(204);
          }});
 
     routes.push_back({"GET", "/auth/sessions", [svc](Request& r) -> Awaitable<Response> {
-                          const auto caller = co_await require_caller(*svc, r);
+                          const auto authenticated = co_await authenticate(*svc, r);
+                          if (auto answer = failed(authenticated)) co_return std::move(*answer);
+                          const auto& caller = std::get<auth::Caller>(authenticated);
                           const auto sessions = co_await svc->sessions(caller);
                           std::string body = "{\"sessions\":[";
                           for (std::size_t i = 0; i < sessions.size(); ++i) {
@@ -347,8 +367,9 @@ std::vector<http::Route> auth_routes(auth::AuthService& service, AuthRoutesOptio
                       }});
 
     routes.push_back({"POST", "/auth/logout-all", [svc](Request& r) -> Awaitable<Response> {
-                          const auto caller = co_await require_caller(*svc, r);
-                          co_await svc->logout_all(caller);
+                          const auto authenticated = co_await authenticate(*svc, r);
+                          if (auto answer = failed(authenticated)) co_return std::move(*answer);
+                          co_await svc->logout_all(std::get<auth::Caller>(authenticated));
                           co_return Response::empty(204);
                       }});
     return with_operations(std::move(routes), auth_operations());
@@ -359,22 +380,28 @@ std::vector<http::Route> protected_routes(auth::AuthService& service, AuthRoutes
     auto* svc = &service;
 
     routes.push_back({"GET", "/protected/admin/ping", [svc](Request& r) -> Awaitable<Response> {
-                          const auto caller = co_await require_caller(*svc, r);
-                          if (caller.role != auth::Role::admin)
-                              throw error_for(AuthError::forbidden);
+                          const auto authenticated = co_await authenticate(*svc, r);
+                          if (auto answer = failed(authenticated)) co_return std::move(*answer);
+                          if (std::get<auth::Caller>(authenticated).role != auth::Role::admin) {
+                              co_return error_response(AuthError::forbidden);
+                          }
                           co_return Response::json(200, R"({"status":"ok"})");
                       }});
 
     routes.push_back(
         {"GET", "/protected/users/:userId", [svc, options](Request& r) -> Awaitable<Response> {
-             const auto caller = co_await require_caller(*svc, r);
+             const auto authenticated = co_await authenticate(*svc, r);
+             if (auto answer = failed(authenticated)) co_return std::move(*answer);
              const auto user_id = r.param("userId");
              if (auto failure = auth::validate_user_id(user_id)) {
-                 throw errors::to_http_error(errors::kValidation, options.production
-                                                                      ? std::string{}
-                                                                      : failure->details_json);
+                 co_return errors::to_response(errors::kValidation, options.production
+                                                                        ? std::string_view{}
+                                                                        : failure->details_json);
              }
-             const auto view = value_or_throw(co_await svc->find_user(caller, user_id));
+             const auto outcome =
+                 co_await svc->find_user(std::get<auth::Caller>(authenticated), user_id);
+             if (auto answer = failed(outcome)) co_return std::move(*answer);
+             const auto& view = std::get<auth::UserView>(outcome);
              std::string body = "{\"user\":{\"id\":";
              append_json_string(body, view.id);
              body += ",\"email\":";

@@ -4,7 +4,6 @@
 #include <string>
 
 #include "http/cached_body.hpp"
-#include "http/error.hpp"
 #include "routes/docs_ui_files.hpp"
 #include "routes/openapi_routes.hpp"
 
@@ -113,7 +112,7 @@ std::vector<http::Route> docs_routes(const config::Config& config) {
         {"GET", "/docs/:file", [files](http::Request& r) -> http::Awaitable<http::Response> {
              const auto found = files->find(r.param("file"));
              if (found == files->end() || r.path.ends_with('/')) {
-                 throw http::HttpError(404, "Not Found");
+                 co_return http::Response::error(404, "Not Found");
              }
              co_return serve(*found->second);
          }});

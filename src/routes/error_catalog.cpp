@@ -37,9 +37,8 @@ std::span<const ApiError> catalog() {
     return kAll;
 }
 
-http::HttpError to_http_error(const ApiError& error, std::string details_json) {
-    return http::HttpError(error.status, std::string(error.message), std::string(error.code),
-                           std::move(details_json));
+http::Response to_response(const ApiError& error, std::string_view details_json) {
+    return http::Response::error(error.status, error.message, error.code, details_json);
 }
 
 }  // namespace portcullis::routes::errors

@@ -1,12 +1,12 @@
 // The error catalog (contract 17 with decisions B.5, C.3, E.6): every coded error the API answers
-// with, in one table. The routes throw these entries and document them; the tests check every
+// with, in one table. The routes answer with these entries and document them; the tests check every
 // documented error against this table and that the other modules' 503s carry the same text.
 #pragma once
 
 #include <span>
 #include <string>
 
-#include "http/error.hpp"
+#include "http/response.hpp"
 #include "openapi/operation.hpp"
 
 namespace portcullis::routes::errors {
@@ -53,7 +53,9 @@ inline constexpr ApiError kOverloaded{503, "OVERLOADED", "Server is busy, please
 // Every entry above.
 std::span<const ApiError> catalog();
 
-// The exception the pipeline turns into `error`'s envelope (`details_json` only for VALIDATION).
-http::HttpError to_http_error(const ApiError& error, std::string details_json = {});
+// `error`'s envelope as a response (`details_json` only for VALIDATION). Expected outcomes are
+// answered with it as a value: an attacker's flood of bad tokens or locked logins never pays for
+// an exception unwinding coroutine frames.
+http::Response to_response(const ApiError& error, std::string_view details_json = {});
 
 }  // namespace portcullis::routes::errors

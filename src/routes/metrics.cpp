@@ -16,7 +16,6 @@
 
 #include "config/parse.hpp"
 #include "db/database.hpp"
-#include "http/error.hpp"
 #include "observability/logger.hpp"
 #include "observability/metrics.hpp"
 #include "observability/process_metrics.hpp"
@@ -51,14 +50,14 @@ std::string_view reason_of(MetricsGuardVerdict verdict) {
     }
 }
 
-[[noreturn]] void reject(MetricsGuardVerdict verdict) {
+http::Response rejection(MetricsGuardVerdict verdict) {
     if (verdict == MetricsGuardVerdict::missing) {
-        throw errors::to_http_error(errors::kMetricsGuardMissing);
+        return errors::to_response(errors::kMetricsGuardMissing);
     }
     if (verdict == MetricsGuardVerdict::invalid) {
-        throw errors::to_http_error(errors::kMetricsGuardInvalid);
+        return errors::to_response(errors::kMetricsGuardInvalid);
     }
-    throw errors::to_http_error(errors::kMetricsGuardForbidden);
+    return errors::to_response(errors::kMetricsGuardForbidden);
 }
 
 // The guard decides what /metrics can answer and what a client must send.
@@ -179,7 +178,7 @@ std::vector<http::Route> metrics_routes(const config::Config& config,
                                 .str("reason", reason_of(verdict))
                                 .str("clientIp", request.client_ip)
                                 .str("reqId", request.id));
-                 reject(verdict);
+                 co_return rejection(verdict);
              }
              http::Response response;
              response.headers.set_static("Content-Type", observability::kExpositionContentType);

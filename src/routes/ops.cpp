@@ -5,21 +5,20 @@
 #include <memory>
 #include <stdexcept>
 
-#include "http/error.hpp"
-#include "observability/json_text.hpp"
 #include "routes/error_catalog.hpp"
 #include "routes/operations.hpp"
 #include "util/build_info.hpp"
+#include "util/json_text.hpp"
 
 namespace portcullis::routes {
 namespace {
 std::string version_body() {
     std::string body = "{\"version\":";
-    observability::append_json_string(body, build_info::kVersion);
+    util::append_json_string(body, build_info::kVersion);
     body += ",\"gitSha\":";
-    observability::append_json_string(body, build_info::kGitSha);
+    util::append_json_string(body, build_info::kGitSha);
     body += ",\"buildTime\":";
-    observability::append_json_string(body, build_info::kBuildTime);
+    util::append_json_string(body, build_info::kBuildTime);
     body += '}';
     return body;
 }
@@ -91,11 +90,11 @@ std::vector<http::Route> ops_routes(const Lifecycle& lifecycle,
     routes.push_back(
         {"GET", "/ready", [&lifecycle, checks](http::Request&) -> http::Awaitable<http::Response> {
              if (lifecycle.shutting_down.load()) {
-                 throw errors::to_http_error(errors::kShuttingDown);
+                 co_return errors::to_response(errors::kShuttingDown);
              }
              for (const auto& check : *checks) {
                  if (!co_await check.ready()) {
-                     throw http::HttpError(check.status, check.message, check.code);
+                     co_return http::Response::error(check.status, check.message, check.code);
                  }
              }
              co_return http::Response::json(200, R"({"status":"ready"})");

@@ -8,13 +8,13 @@
 #include <stdexcept>
 #include <utility>
 
-#include "config/parse.hpp"
-#include "observability/json_text.hpp"
+#include "util/js_text.hpp"
+#include "util/json_text.hpp"
 
 namespace portcullis::schema {
 namespace {
 
-using observability::append_json_string;
+using util::append_json_string;
 
 // zod 4's name for a value's type in "received ..." (its parsedType for JSON values).
 std::string_view received_type(const boost::json::value* value) {
@@ -57,7 +57,7 @@ public:
     void too_small(std::string_view field, std::size_t minimum, std::string_view message) {
         open();
         text_.append("{\"origin\":\"string\",\"code\":\"too_small\",\"minimum\":");
-        observability::append_json_number(text_, static_cast<std::int64_t>(minimum));
+        util::append_json_number(text_, static_cast<std::int64_t>(minimum));
         text_.append(",\"inclusive\":true");
         path(field);
         this->message(message);
@@ -105,7 +105,7 @@ void check_string(const StringSchema& schema, std::string_view field, std::strin
                   IssueList& issues) {
     for (const auto& rule : schema.rules) {
         if (rule.kind == StringRule::Kind::min_length) {
-            if (config::utf16_length(value) >= rule.minimum) continue;
+            if (util::utf16_length(value) >= rule.minimum) continue;
             issues.too_small(field, rule.minimum,
                              rule.message.empty() ? "Too small: expected string to have >=" +
                                                         std::to_string(rule.minimum) + " characters"
