@@ -25,8 +25,13 @@ ARG BUILD_TIME=
 # on a bind mount), which `make test` has just filled. The debug info is stripped (about two
 # thirds of the file); symbols stay for readable backtraces.
 ARG CCACHE_DIR=/root/.cache/ccache
+# The build downloads swagger-ui-dist with npm (the /docs page, embedded into the binary). Empty:
+# npm's own certificate authorities; scripts/container.sh lends the host's CA bundle, the one the
+# host's npm trusts (a registry reached through an intercepting proxy is otherwise refused).
+ARG NPM_CAFILE=
 RUN --mount=type=cache,target=/root/.cache/ccache \
-    CCACHE_DIR="${CCACHE_DIR}" cmake --preset release -DPORTCULLIS_BUILD_TESTS=OFF -DPORTCULLIS_BUILD_BENCH=OFF \
+    export CCACHE_DIR="${CCACHE_DIR}" ${NPM_CAFILE:+NPM_CONFIG_CAFILE="${NPM_CAFILE}"} \
+    && cmake --preset release -DPORTCULLIS_BUILD_TESTS=OFF -DPORTCULLIS_BUILD_BENCH=OFF \
         -DPORTCULLIS_VERSION="${VERSION}" -DPORTCULLIS_GIT_SHA="${GIT_SHA}" \
         -DPORTCULLIS_BUILD_TIME="${BUILD_TIME}" >/dev/null \
     && cmake --build --preset release --target portcullis \

@@ -20,7 +20,7 @@ BENCH_LOG_LEVEL=${BENCH_LOG_LEVEL:-silent}
 BENCH_IO_THREADS=${BENCH_IO_THREADS:-0}
 BENCH_INFO_ROW=${BENCH_INFO_ROW:-1}        # 0 skips the LOG_LEVEL=info row
 # Rows to run, in order: each name X is a function row_X below.
-BENCH_ROWS=${BENCH_ROWS:-nginx_health portcullis_health portcullis_health_metrics_off portcullis_health_no_limiter portcullis_health_redis_limiter portcullis_health_info_log pgbench_select1 portcullis_ready portcullis_pool_select1 argon2_rate portcullis_login portcullis_health_during_login pgbench_select_only portcullis_protected_user pgbench_update_pk portcullis_refresh portcullis_login_timing}
+BENCH_ROWS=${BENCH_ROWS:-nginx_health portcullis_health portcullis_health_metrics_off portcullis_health_no_limiter portcullis_health_redis_limiter portcullis_health_info_log pgbench_select1 portcullis_ready portcullis_pool_select1 argon2_rate portcullis_login portcullis_health_during_login pgbench_select_only portcullis_protected_user pgbench_update_pk portcullis_refresh portcullis_invalid_token portcullis_locked_login portcullis_login_timing}
 BENCH_NGINX_REUSEPORT=${BENCH_NGINX_REUSEPORT:-1}  # one listening socket per worker, as Portcullis
 BENCH_MICRO=${BENCH_MICRO:-1}              # 0 skips the Google Benchmark binary
 BENCH_MICRO_MIN_TIME=${BENCH_MICRO_MIN_TIME:-0.2}
@@ -189,6 +189,9 @@ run_wrk() {
 # parse_wrk FILE: "REQS_PER_SEC P50_MS P99_MS ERRORS" of one wrk --latency output. ERRORS counts
 # socket errors (connect, read, write, timeout) and non-2xx/3xx answers. Rates below 100/s (logins)
 # keep wrk's two decimals: rounding them to integers would move their percentages by whole points.
+# With WRK_EXPECT_NON2XX=1 (rows whose every answer is a 401 or 429 on purpose) only socket errors
+# count.
+WRK_EXPECT_NON2XX=0
 parse_wrk() {
     local raw=$1 rps p50 p99 errors
     rps=$(awk '/^Requests\/sec:/ { if ($2 < 100) printf "%.2f", $2; else printf "%.0f", $2 }' "$raw")
@@ -196,8 +199,8 @@ parse_wrk() {
     p99=$(awk '$1 == "99%" {print $2}' "$raw")
     errors=$(awk '
         /Socket errors:/ { for (i = 3; i <= NF; i++) { v = $i; gsub(/,/, "", v); if (v ~ /^[0-9]+$/) s += v } }
-        /Non-2xx or 3xx responses:/ { s += $NF }
-        END { print s + 0 }' "$raw")
+        /Non-2xx or 3xx responses:/ { if (!expected) s += $NF }
+        END { print s + 0 }' expected="$WRK_EXPECT_NON2XX" "$raw")
     if [ -z "$rps" ] || [ -z "$p50" ] || [ -z "$p99" ]; then
         die "could not parse wrk output $raw: $(cat "$raw")"
     fi
@@ -595,6 +598,8 @@ REFRESH_NOTE=""
 WRONG_PASSWORD_ROW="portcullis POST /auth/login wrong password (-c1)"
 UNKNOWN_EMAIL_ROW="portcullis POST /auth/login unknown email (-c1)"
 LOGIN_TIMING_NOTE=""
+INVALID_TOKEN_ROW="portcullis GET /auth/sessions, invalid token (401)"
+LOCKED_LOGIN_ROW="portcullis POST /auth/login, locked account (429)"
 
 # A wrk duration ("10s", "2m", "1h", "10") in whole seconds, at least 1 (pgbench -T, Argon2 tool).
 duration_seconds() {
@@ -843,6 +848,53 @@ row_portcullis_protected_user() {
         -H "Authorization: Bearer $AUTH_ACCESS" "$url") || die "curl GET $url failed"
     [ "$status" = 200 ] || die "GET /protected/users/:id answered $status: $(cat "$workdir/protected.json")"
     measure_row "$PROTECTED_ROW" "$url" "$portcullis_pid" -H "Authorization: Bearer $AUTH_ACCESS"
+    stop_portcullis
+    delete_bench_users
+}
+
+# The answers an attacker drives hardest and that cost no password hash: an access token whose
+# signature does not verify (401 JWT_ACCESS_INVALID, no database), and logins of a locked account
+# (429 LOGIN_LOCKED, one lockout lookup). Every answer is the error on purpose; the row checks the
+# status once with curl and then counts only socket errors.
+row_portcullis_invalid_token() {
+    start_portcullis_auth "$BENCH_SETUP_ARGON2_MEMORY_KIB" "$BENCH_SETUP_ARGON2_ITERATIONS"
+    register_bench_user invalid-token
+    # The real token with its signature's first character changed: well formed, never valid.
+    local forged="${AUTH_ACCESS%.*}."
+    local signature=${AUTH_ACCESS##*.}
+    if [ "${signature:0:1}" = A ]; then forged+="B${signature:1}"; else forged+="A${signature:1}"; fi
+    local url="http://$HOST:$portcullis_port/auth/sessions" status
+    status=$(curl -sS -o "$workdir/invalid-token.json" -w '%{http_code}' \
+        -H "Authorization: Bearer $forged" "$url") || die "curl GET $url failed"
+    [ "$status" = 401 ] || die "a forged token got $status: $(cat "$workdir/invalid-token.json")"
+    WRK_EXPECT_NON2XX=1
+    measure_row "$INVALID_TOKEN_ROW" "$url" "$portcullis_pid" -H "Authorization: Bearer $forged"
+    WRK_EXPECT_NON2XX=0
+    stop_portcullis
+    delete_bench_users
+}
+
+row_portcullis_locked_login() {
+    PORTCULLIS_EXTRA_ENV=(AUTH_ARGON2_MEMORY_KIB="$BENCH_SETUP_ARGON2_MEMORY_KIB"
+        AUTH_ARGON2_ITERATIONS="$BENCH_SETUP_ARGON2_ITERATIONS"
+        AUTH_LOGIN_MAX_ATTEMPTS=1 AUTH_LOGIN_LOCKOUT_MINUTES=60)
+    PORTCULLIS_SERVE_ARGS=(--migrate)
+    start_portcullis "$BENCH_LOG_LEVEL"
+    PORTCULLIS_EXTRA_ENV=()
+    PORTCULLIS_SERVE_ARGS=()
+    delete_bench_users
+    register_bench_user locked
+    export PORTCULLIS_BENCH_BODY
+    PORTCULLIS_BENCH_BODY=$(printf '{"email":"%s","password":"%s"}' "$AUTH_EMAIL" 'Wrong-Passw0rd!')
+    auth_post /auth/login "$PORTCULLIS_BENCH_BODY"
+    [ "$HTTP_STATUS" = 401 ] || die "the first wrong login answered $HTTP_STATUS: $HTTP_BODY"
+    auth_post /auth/login "$PORTCULLIS_BENCH_BODY"
+    [ "$HTTP_STATUS" = 429 ] || die "a locked login answered $HTTP_STATUS: $HTTP_BODY"
+    WRK_EXPECT_NON2XX=1
+    measure_row "$LOCKED_LOGIN_ROW" "http://$HOST:$portcullis_port/auth/login" "$portcullis_pid" \
+        -s "$root/bench/wrk/login.lua"
+    WRK_EXPECT_NON2XX=0
+    unset PORTCULLIS_BENCH_BODY
     stop_portcullis
     delete_bench_users
 }

@@ -132,8 +132,16 @@ build_image() {
     if [ "${PORTCULLIS_IMAGE_CCACHE:-1}" != 0 ] && [ -d "$host_ccache" ]; then
         ccache_args=(-v "$host_ccache:/ccache-host:z" --build-arg CCACHE_DIR=/ccache-host)
     fi
+    # The build stage's npm (it fetches swagger-ui-dist) trusts what the host's npm trusts: its CA
+    # bundle is lent like the ccache, read-only.
+    local ca_args=()
+    local host_cafile
+    host_cafile=$(npm config get cafile 2>/dev/null || true)
+    if [ -f "$host_cafile" ]; then
+        ca_args=(-v "$host_cafile:/host-npm-ca.crt:ro,z" --build-arg NPM_CAFILE=/host-npm-ca.crt)
+    fi
     # Docker format keeps HEALTHCHECK (the OCI format has no field for it).
-    pm build --network host --format docker --pull=never "${ccache_args[@]}" \
+    pm build --network host --format docker --pull=never "${ccache_args[@]}" "${ca_args[@]}" \
         --ulimit nofile=1024:1024 --ulimit nproc=1024:1024 \
         --build-arg "VERSION=$version" --build-arg "GIT_SHA=$sha" \
         --build-arg "BUILD_TIME=$build_time" \

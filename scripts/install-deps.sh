@@ -14,19 +14,32 @@ build_packages=(
 )
 packages=(
     "${build_packages[@]}"
-    libgtest-dev libgmock-dev libbenchmark-dev
+    libgtest-dev libgmock-dev libbenchmark-dev clang-format
     postgresql-15 postgresql-client-15 redis-server python3-aiosmtpd nginx wrk curl procps
     prometheus  # for promtool: tests run `promtool check metrics` on /metrics (service never started)
     yamllint python3-yaml docker-compose  # deployment kit tests (tests/deploy): lint, parse, `config`
+    chromium    # the browser test of /docs (tests/tools/docs_browser.mjs, puppeteer-core)
 )
+# Node.js with npm: the build embeds Swagger UI from npm (Node 18, Debian 12's, suffices); the tests
+# run @redocly/cli 2, which needs Node 20.19+ (NodeSource's 20 on the development machines and CI).
+# A machine whose node is recent enough keeps it; otherwise Debian's packages are installed.
+node_older_than() {
+    local major
+    major=$(node --version 2>/dev/null | sed -n 's/^v\([0-9]*\)\..*/\1/p')
+    [ -z "$major" ] || [ "$major" -lt "$1" ] || ! command -v npm >/dev/null
+}
 case "${1:-}" in
-    --build) packages=("${build_packages[@]}") ;;
+    --build)
+        packages=("${build_packages[@]}")
+        if node_older_than 18; then packages+=(nodejs npm); fi
+        ;;
     # podman builds and runs the image here (Docker's engine cannot run on these machines);
     # debootstrap makes the base image, since no container registry is reachable.
     --container) packages+=(podman runc debootstrap) ;;
     "") ;;
     *) echo "usage: $0 [--build|--container]" >&2; exit 2 ;;
 esac
+if [ "${1:-}" != --build ] && node_older_than 20; then packages+=(nodejs npm); fi
 if [ "${PORTCULLIS_INSTALL_EXTRA:-}" != "" ]; then
     read -r -a extra <<<"$PORTCULLIS_INSTALL_EXTRA"
     packages+=("${extra[@]}")

@@ -6,8 +6,8 @@
 #include <string_view>
 
 #include "http/response.hpp"
-#include "observability/json_text.hpp"
 #include "observability/logger.hpp"
+#include "util/json_text.hpp"
 
 namespace {
 namespace obs = portcullis::observability;
@@ -18,7 +18,7 @@ void run_append(benchmark::State& state, std::string_view text) {
     out.reserve(1024);
     for (auto _ : state) {
         out.clear();
-        obs::append_json_string(out, text);
+        portcullis::util::append_json_string(out, text);
         benchmark::DoNotOptimize(out.data());
         benchmark::ClobberMemory();
     }

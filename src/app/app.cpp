@@ -28,12 +28,13 @@
 #include "observability/logger.hpp"
 #include "observability/metrics.hpp"
 #include "ratelimit/limiter.hpp"
-#include "ratelimit/middleware.hpp"
 #include "redis/connections.hpp"
 #include "redis/login_attempts.hpp"
 #include "routes/auth_routes.hpp"
 #include "routes/metrics.hpp"
+#include "routes/openapi_routes.hpp"
 #include "routes/ops.hpp"
+#include "routes/rate_limits.hpp"
 #include "util/cpu_budget.hpp"
 
 namespace portcullis::app {
@@ -188,6 +189,9 @@ struct App::Graph {
         const routes::AuthRoutesOptions route_options{config.production()};
         router.add_all(routes::auth_routes(auth_service, route_options));
         router.add_all(routes::protected_routes(auth_service, route_options));
+        // The document describes the routes above, so it is built after them; /docs is not API.
+        router.add_all(routes::openapi_routes(router, config));
+        router.add_all(routes::docs_routes(config));
     }
 
     // The middleware order of design section 3, with the deliberate differences the README's
@@ -210,7 +214,7 @@ struct App::Graph {
         // 1; decisions B.4 gives them request id, security headers, CORS and metrics only).
         chain.push_back(http::json_body({config.request_body_limit}));
         if (config.rate_limit_enabled) {
-            chain.push_back(ratelimit::rate_limits(limiters, ratelimit::LimiterSet::from(config)));
+            chain.push_back(routes::rate_limits(limiters, ratelimit::LimiterSet::from(config)));
         }
         return chain;
     }

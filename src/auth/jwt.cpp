@@ -13,7 +13,7 @@
 #include <stdexcept>
 #include <utility>
 
-#include "observability/json_text.hpp"
+#include "util/json_text.hpp"
 #include "util/strings.hpp"
 
 namespace portcullis::auth {
@@ -196,15 +196,15 @@ std::string payload_start(std::string_view user_id, std::string_view session_cla
     std::string payload;
     payload.reserve(160 + user_id.size() + session_id.size());
     payload.append("{\"sub\":");
-    observability::append_json_string(payload, user_id);
+    util::append_json_string(payload, user_id);
     payload.append(",\"");
     payload.append(session_claim);
     payload.append("\":");
-    observability::append_json_string(payload, session_id);
+    util::append_json_string(payload, session_id);
     payload.append(",\"iat\":");
-    observability::append_json_number(payload, iat);
+    util::append_json_number(payload, iat);
     payload.append(",\"exp\":");
-    observability::append_json_number(payload, exp);
+    util::append_json_number(payload, exp);
     return payload;
 }
 
@@ -230,7 +230,7 @@ std::string JwtCodec::sign_refresh(std::string_view user_id, std::string_view se
                                    std::int64_t iat, std::int64_t exp, std::string_view jti) const {
     std::string payload = payload_start(user_id, "sid", session_id, iat, exp);
     payload.append(",\"jti\":");
-    observability::append_json_string(payload, jti);
+    util::append_json_string(payload, jti);
     payload.push_back('}');
     return signed_token(secret_, payload);
 }

@@ -85,8 +85,14 @@ std::string TokenSealer::seal(std::string_view token, std::string_view row_id) c
 std::optional<std::string> TokenSealer::open(std::string_view stored,
                                              std::string_view row_id) const {
     if (!stored.starts_with(kPrefix)) return std::string(stored);
-    const auto sealed = base64url_decode(stored.substr(kPrefix.size()));
-    if (!sealed || sealed->size() < kNonceBytes + kTagBytes) return std::nullopt;
+    const std::string_view encoded = stored.substr(kPrefix.size());
+    const auto sealed = base64url_decode(encoded);
+    // Only the canonical encoding opens: the decoder ignores the unused low bits of the last
+    // character (as JWT decoding must), which would let one stored value have several spellings.
+    if (!sealed || sealed->size() < kNonceBytes + kTagBytes ||
+        base64url_encode(*sealed) != encoded) {
+        return std::nullopt;
+    }
     const auto* in = bytes(*sealed);
     const std::size_t text_size = sealed->size() - kNonceBytes - kTagBytes;
     std::string token(text_size, '\0');

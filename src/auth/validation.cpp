@@ -3,10 +3,10 @@
 
 #include <boost/json/value.hpp>
 #include <cstdint>
+#include <stdexcept>
 #include <utility>
 
-#include "config/parse.hpp"
-#include "observability/json_text.hpp"
+#include "util/js_text.hpp"
 #include "util/strings.hpp"
 
 namespace portcullis::auth {
@@ -30,149 +30,79 @@ constexpr std::string_view kComplexityMessage =
 constexpr std::size_t kPasswordMinLength = 8;
 constexpr std::size_t kTokenMinLength = 20;
 
-// zod 4's name for a value's type in "received ..." (its parsedType for JSON values).
-std::string_view received_type(const boost::json::value* value) {
-    if (value == nullptr) return "undefined";
-    switch (value->kind()) {
-        case boost::json::kind::null:
-            return "null";
-        case boost::json::kind::bool_:
-            return "boolean";
-        case boost::json::kind::int64:
-        case boost::json::kind::uint64:
-        case boost::json::kind::double_:
-            return "number";
-        case boost::json::kind::string:
-            return "string";
-        case boost::json::kind::array:
-            return "array";
-        case boost::json::kind::object:
-            return "object";
-    }
-    return "undefined";
+schema::StringSchema email_field() {
+    return {{schema::format("email", std::string(kEmailPattern), &is_valid_email,
+                            "Invalid email address")},
+            "An ASCII e-mail address; stored trimmed and lower-cased.",
+            "user@example.com"};
 }
 
-// The issue list, built as JSON text in zod's key order (a DOM would not keep the order obvious).
-class Issues {
-public:
-    bool empty() const { return count_ == 0; }
-
-    void invalid_type(std::string_view expected, std::string_view field,
-                      const boost::json::value* received) {
-        open();
-        text_.append("{\"expected\":");
-        observability::append_json_string(text_, expected);
-        text_.append(",\"code\":\"invalid_type\"");
-        path(field);
-        std::string message = "Invalid input: expected ";
-        message.append(expected).append(", received ").append(received_type(received));
-        this->message(message);
-    }
-
-    void too_small(std::string_view field, std::size_t minimum, std::string_view message) {
-        open();
-        text_.append("{\"origin\":\"string\",\"code\":\"too_small\",\"minimum\":");
-        observability::append_json_number(text_, static_cast<std::int64_t>(minimum));
-        text_.append(",\"inclusive\":true");
-        path(field);
-        this->message(message);
-    }
-
-    void invalid_format(std::string_view field, std::string_view format, std::string_view pattern,
-                        std::string_view message) {
-        open();
-        text_.append("{\"origin\":\"string\",\"code\":\"invalid_format\",\"format\":");
-        observability::append_json_string(text_, format);
-        text_.append(",\"pattern\":");
-        observability::append_json_string(text_, pattern);
-        path(field);
-        this->message(message);
-    }
-
-    ValidationFailure finish() && {
-        text_.push_back(']');
-        return ValidationFailure{std::move(text_)};
-    }
-
-private:
-    void open() {
-        if (count_++ > 0) text_.push_back(',');
-    }
-    // An empty field name is the root path `[]`.
-    void path(std::string_view field) {
-        text_.append(",\"path\":[");
-        if (!field.empty()) observability::append_json_string(text_, field);
-        text_.push_back(']');
-    }
-    void message(std::string_view message) {
-        text_.append(",\"message\":");
-        observability::append_json_string(text_, message);
-        text_.push_back('}');
-    }
-
-    std::string text_ = "[";
-    std::size_t count_ = 0;
-};
-
-std::string plain_too_small_message(std::size_t minimum) {
-    return "Too small: expected string to have >=" + std::to_string(minimum) + " characters";
+// Register and reset: both rules report with the one complexity message (contract 4.1).
+schema::StringSchema new_password_field() {
+    return {{schema::min_length(kPasswordMinLength, std::string(kComplexityMessage)),
+             schema::format("regex", std::string(kPasswordPattern), &meets_password_complexity,
+                            std::string(kComplexityMessage))},
+            "At least 8 characters with a lowercase and an uppercase ASCII letter, a digit and a "
+            "symbol.",
+            "Str0ng!Passw0rd"};
 }
 
-// The field's string, or nullopt after reporting invalid_type (absent, null, number, ...).
-std::optional<std::string> string_field(const boost::json::object& body, std::string_view field,
-                                        Issues& issues) {
-    const auto* value = body.if_contains(field);
-    if (value == nullptr || !value->is_string()) {
-        issues.invalid_type("string", field, value);
-        return std::nullopt;
-    }
-    return std::string(value->get_string());
+schema::StringSchema token_field(std::string description) {
+    return {{schema::min_length(kTokenMinLength)}, std::move(description), {}};
 }
 
-std::optional<std::string> check_email(const boost::json::object& body, Issues& issues) {
-    auto email = string_field(body, "email", issues);
-    if (email && !is_valid_email(*email)) {
-        issues.invalid_format("email", "email", kEmailPattern, "Invalid email address");
-        return std::nullopt;
-    }
-    return email;
+std::string string_at(const boost::json::value& body, std::string_view field) {
+    return std::string(body.get_object().at(field).get_string());
 }
 
-// Register and reset: both checks run and both report (zod does not stop at the first).
-std::optional<std::string> check_new_password(const boost::json::object& body, Issues& issues) {
-    auto password = string_field(body, "password", issues);
-    if (!password) return std::nullopt;
-    bool ok = true;
-    if (config::utf16_length(*password) < kPasswordMinLength) {
-        issues.too_small("password", kPasswordMinLength, kComplexityMessage);
-        ok = false;
-    }
-    if (!meets_password_complexity(*password)) {
-        issues.invalid_format("password", "regex", kPasswordPattern, kComplexityMessage);
-        ok = false;
-    }
-    if (!ok) return std::nullopt;
-    return password;
+}  // namespace
+
+const schema::ObjectSchema& register_schema() {
+    static const schema::ObjectSchema schema{
+        {{"email", email_field()}, {"password", new_password_field()}}};
+    return schema;
 }
 
-std::optional<std::string> check_min_length(const boost::json::object& body, std::string_view field,
-                                            std::size_t minimum, Issues& issues) {
-    auto value = string_field(body, field, issues);
-    if (value && config::utf16_length(*value) < minimum) {
-        issues.too_small(field, minimum, plain_too_small_message(minimum));
-        return std::nullopt;
-    }
-    return value;
+const schema::ObjectSchema& login_schema() {
+    static const schema::ObjectSchema schema{
+        {{"email", email_field()},
+         {"password", {{schema::min_length(kPasswordMinLength)}, {}, "Str0ng!Passw0rd"}}}};
+    return schema;
 }
 
-// The body as an object, or nullptr after reporting the root-level invalid_type issue.
-const boost::json::object* body_object(const boost::json::value* body, Issues& issues) {
-    if (body == nullptr || !body->is_object()) {
-        issues.invalid_type("object", "", body);
-        return nullptr;
-    }
-    return &body->get_object();
+const schema::ObjectSchema& email_schema() {
+    static const schema::ObjectSchema schema{{{"email", email_field()}}};
+    return schema;
 }
+
+const schema::ObjectSchema& refresh_token_schema() {
+    static const schema::ObjectSchema schema{
+        {{"refreshToken", token_field("The refresh token of the session.")}}};
+    return schema;
+}
+
+const schema::ObjectSchema& token_schema() {
+    static const schema::ObjectSchema schema{
+        {{"token", token_field("The one-time token from the e-mail.")}}};
+    return schema;
+}
+
+const schema::ObjectSchema& reset_password_schema() {
+    static const schema::ObjectSchema schema{
+        {{"token", token_field("The one-time token from the e-mail.")},
+         {"password", new_password_field()}}};
+    return schema;
+}
+
+const schema::StringSchema& user_id_schema() {
+    static const schema::StringSchema schema{
+        {schema::format("uuid", std::string(kUuidPattern), &is_valid_uuid, "Invalid UUID")},
+        "The user's id (a UUID).",
+        {}};
+    return schema;
+}
+
+namespace {
 
 // One decoded code point of `text` at `i` (advancing `i`); an invalid byte counts as one.
 std::uint32_t next_code_point(std::string_view text, std::size_t& i) {
@@ -200,7 +130,7 @@ std::uint32_t next_code_point(std::string_view text, std::size_t& i) {
 }  // namespace
 
 bool is_valid_email(std::string_view email) {
-    return config::is_valid_email(email);
+    return util::is_valid_email(email);
 }
 
 bool meets_password_complexity(std::string_view password) {
@@ -252,63 +182,58 @@ bool is_valid_uuid(std::string_view text) {
 }
 
 std::string normalize_email(std::string_view email) {
-    return util::to_lower(config::trim(email));
+    return util::to_lower(util::trim_js(email));
 }
 
 Validated<EmailPassword> validate_register(const boost::json::value* body) {
-    Issues issues;
-    const auto* object = body_object(body, issues);
-    if (object == nullptr) return std::move(issues).finish();
-    auto email = check_email(*object, issues);
-    auto password = check_new_password(*object, issues);
-    if (!issues.empty()) return std::move(issues).finish();
-    return EmailPassword{std::move(*email), std::move(*password)};
+    if (auto issues = schema::validate(register_schema(), body)) {
+        return ValidationFailure{std::move(issues->details_json)};
+    }
+    return EmailPassword{string_at(*body, "email"), string_at(*body, "password")};
 }
 
 Validated<EmailPassword> validate_login(const boost::json::value* body) {
-    Issues issues;
-    const auto* object = body_object(body, issues);
-    if (object == nullptr) return std::move(issues).finish();
-    auto email = check_email(*object, issues);
-    auto password = check_min_length(*object, "password", kPasswordMinLength, issues);
-    if (!issues.empty()) return std::move(issues).finish();
-    return EmailPassword{std::move(*email), std::move(*password)};
+    if (auto issues = schema::validate(login_schema(), body)) {
+        return ValidationFailure{std::move(issues->details_json)};
+    }
+    return EmailPassword{string_at(*body, "email"), string_at(*body, "password")};
 }
 
 Validated<std::string> validate_email_only(const boost::json::value* body) {
-    Issues issues;
-    const auto* object = body_object(body, issues);
-    if (object == nullptr) return std::move(issues).finish();
-    auto email = check_email(*object, issues);
-    if (!issues.empty()) return std::move(issues).finish();
-    return std::move(*email);
+    if (auto issues = schema::validate(email_schema(), body)) {
+        return ValidationFailure{std::move(issues->details_json)};
+    }
+    return string_at(*body, "email");
 }
 
 Validated<std::string> validate_token_field(const boost::json::value* body,
                                             std::string_view field) {
-    Issues issues;
-    const auto* object = body_object(body, issues);
-    if (object == nullptr) return std::move(issues).finish();
-    auto token = check_min_length(*object, field, kTokenMinLength, issues);
-    if (!issues.empty()) return std::move(issues).finish();
-    return std::move(*token);
+    const schema::ObjectSchema* schema = nullptr;
+    if (field == "refreshToken") {
+        schema = &refresh_token_schema();
+    } else if (field == "token") {
+        schema = &token_schema();
+    } else {
+        throw std::invalid_argument("no token schema for field " + std::string(field));
+    }
+    if (auto issues = schema::validate(*schema, body)) {
+        return ValidationFailure{std::move(issues->details_json)};
+    }
+    return string_at(*body, field);
 }
 
 Validated<TokenPassword> validate_reset(const boost::json::value* body) {
-    Issues issues;
-    const auto* object = body_object(body, issues);
-    if (object == nullptr) return std::move(issues).finish();
-    auto token = check_min_length(*object, "token", kTokenMinLength, issues);
-    auto password = check_new_password(*object, issues);
-    if (!issues.empty()) return std::move(issues).finish();
-    return TokenPassword{std::move(*token), std::move(*password)};
+    if (auto issues = schema::validate(reset_password_schema(), body)) {
+        return ValidationFailure{std::move(issues->details_json)};
+    }
+    return TokenPassword{string_at(*body, "token"), string_at(*body, "password")};
 }
 
 std::optional<ValidationFailure> validate_user_id(std::string_view user_id) {
-    if (is_valid_uuid(user_id)) return std::nullopt;
-    Issues issues;
-    issues.invalid_format("userId", "uuid", kUuidPattern, "Invalid UUID");
-    return std::move(issues).finish();
+    if (auto issues = schema::validate(user_id_schema(), "userId", user_id)) {
+        return ValidationFailure{std::move(issues->details_json)};
+    }
+    return std::nullopt;
 }
 
 }  // namespace portcullis::auth

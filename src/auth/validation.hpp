@@ -1,5 +1,6 @@
 // Request-body and path validation with the rules of contract 4.1 and the issue objects of
 // contract 3.2 (the shapes zod 4 emits), so `details` is what the reference's clients parse.
+// The rules are schema declarations: the routes name the same schemas in the OpenAPI document.
 #pragma once
 
 #include <optional>
@@ -10,7 +11,18 @@
 
 #include <boost/json/fwd.hpp>
 
+#include "schema/schema.hpp"
+
 namespace portcullis::auth {
+
+// The request schemas (contract 4.1), one per body shape; static, alive for the process.
+const schema::ObjectSchema& register_schema();        // {email, password (complexity)}
+const schema::ObjectSchema& login_schema();           // {email, password (min 8)}
+const schema::ObjectSchema& email_schema();           // {email}
+const schema::ObjectSchema& refresh_token_schema();   // {refreshToken}
+const schema::ObjectSchema& token_schema();           // {token}
+const schema::ObjectSchema& reset_password_schema();  // {token, password (complexity)}
+const schema::StringSchema& user_id_schema();         // the `userId` path parameter
 
 // A failed validation: the JSON array text for `details` (issue objects in check order).
 struct ValidationFailure {
@@ -29,7 +41,8 @@ struct EmailPassword {
 Validated<EmailPassword> validate_register(const boost::json::value* body);  // email + complexity
 Validated<EmailPassword> validate_login(const boost::json::value* body);     // email + min 8
 Validated<std::string> validate_email_only(const boost::json::value* body);  // {email}
-// `{<field>}` string of at least 20 UTF-16 units (`refreshToken`, `token`).
+// `{<field>}` string of at least 20 UTF-16 units; `field` is `refreshToken` or `token`
+// (std::invalid_argument otherwise).
 Validated<std::string> validate_token_field(const boost::json::value* body, std::string_view field);
 struct TokenPassword {
     std::string token;

@@ -9,14 +9,14 @@
 #include <memory>
 
 #include "db/database.hpp"
-#include "observability/json_text.hpp"
 #include "observability/logger.hpp"
 #include "redis/client.hpp"
+#include "util/json_text.hpp"
 
 namespace portcullis::cli {
 
 std::string problems_json(const config::Problems& problems) {
-    using observability::append_json_string;
+    using util::append_json_string;
     std::string out = "{";
     bool first = true;
     for (const auto& [key, messages] : problems) {

@@ -14,6 +14,7 @@
 
 #include "config/dotenv.hpp"
 #include "config/parse.hpp"
+#include "util/js_text.hpp"
 
 namespace portcullis::config {
 namespace {
@@ -154,7 +155,7 @@ void read_jwt_secret(Reader& reader, const std::string& name, std::string_view k
     const std::string* raw = reader.get(name);
     if (raw == nullptr) {
         reader.problem(name, name + " is required");
-    } else if (utf16_length(*raw) < kMinSecretLength) {
+    } else if (util::utf16_length(*raw) < kMinSecretLength) {
         reader.problem(name,
                        "JWT " + std::string(kind) + " secret must be at least 32 characters long");
     } else {

@@ -7,8 +7,8 @@
 #include <cstdlib>
 #include <utility>
 
+#include "util/js_text.hpp"
 #include "util/strings.hpp"
-#include "util/trust_proxy.hpp"
 
 namespace portcullis::config {
 namespace {
@@ -50,14 +50,6 @@ bool is_digit(char c) {
     return c >= '0' && c <= '9';
 }
 
-bool is_alpha(char c) {
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
-}
-
-bool is_alnum(char c) {
-    return is_digit(c) || is_alpha(c);
-}
-
 std::size_t count_digits(std::string_view text, std::size_t& i) {
     const std::size_t start = i;
     while (i < text.size() && is_digit(text[i])) {
@@ -82,34 +74,6 @@ std::optional<double> find_unit(std::string_view unit, const std::array<Unit, N>
 double to_double(std::string_view number) {
     const std::string copy(number);
     return std::strtod(copy.c_str(), nullptr);
-}
-
-bool is_local_char(char c) {
-    return is_alnum(c) || c == '_' || c == '\'' || c == '+' || c == '-' || c == '.';
-}
-
-bool is_domain_label(std::string_view label) {
-    if (label.empty() || !is_alnum(label.front())) {
-        return false;
-    }
-    for (const char c : label) {
-        if (!is_alnum(c) && c != '-') {
-            return false;
-        }
-    }
-    return true;
-}
-
-bool is_top_level_domain(std::string_view label) {
-    if (label.size() < 2) {
-        return false;
-    }
-    for (const char c : label) {
-        if (!is_alpha(c)) {
-            return false;
-        }
-    }
-    return true;
 }
 
 bool is_display_name(std::string_view name) {
@@ -258,40 +222,8 @@ std::optional<std::chrono::milliseconds> parse_positive_duration(std::string_vie
     return std::chrono::milliseconds(static_cast<std::int64_t>(whole));
 }
 
-bool is_valid_email(std::string_view text) {
-    const auto at = text.find('@');
-    if (at == std::string_view::npos || at == 0 || text.find("..") != std::string_view::npos) {
-        return false;
-    }
-    const std::string_view local = text.substr(0, at);
-    if (local.front() == '.' || local.back() == '.' || local.back() == '\'') {
-        return false;
-    }
-    for (const char c : local) {
-        if (!is_local_char(c)) {
-            return false;
-        }
-    }
-    std::string_view domain = text.substr(at + 1);
-    const auto last_dot = domain.rfind('.');
-    if (last_dot == std::string_view::npos || !is_top_level_domain(domain.substr(last_dot + 1))) {
-        return false;
-    }
-    domain = domain.substr(0, last_dot);
-    while (true) {
-        const auto dot = domain.find('.');
-        if (!is_domain_label(domain.substr(0, dot))) {
-            return false;
-        }
-        if (dot == std::string_view::npos) {
-            return true;
-        }
-        domain.remove_prefix(dot + 1);
-    }
-}
-
 bool is_valid_sender(std::string_view text) {
-    if (is_valid_email(text)) {
+    if (util::is_valid_email(text)) {
         return true;
     }
     if (!text.ends_with('>')) {
@@ -301,7 +233,7 @@ bool is_valid_sender(std::string_view text) {
     if (open == std::string_view::npos) {
         return false;
     }
-    return is_valid_email(text.substr(open + 1, text.size() - open - 2)) &&
+    return util::is_valid_email(text.substr(open + 1, text.size() - open - 2)) &&
            is_display_name(text.substr(0, open));
 }
 
@@ -340,28 +272,6 @@ std::string mask_url_password(std::string_view url) {
         return std::string(url);
     }
     return std::string(url.substr(0, start)) + "***" + std::string(url.substr(last_at));
-}
-
-std::size_t utf16_length(std::string_view text) {
-    std::size_t units = 0;
-    std::size_t i = 0;
-    while (i < text.size()) {
-        const auto lead = static_cast<unsigned char>(text[i]);
-        const std::size_t length = lead < 0x80 ? 1 : lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : 2;
-        bool well_formed =
-            lead < 0x80 || (lead >= 0xc2 && lead <= 0xf4 && i + length <= text.size());
-        for (std::size_t k = 1; well_formed && k < length; ++k) {
-            well_formed = (static_cast<unsigned char>(text[i + k]) & 0xc0U) == 0x80;
-        }
-        if (!well_formed) {
-            ++units;
-            ++i;
-            continue;
-        }
-        units += length == 4 ? 2 : 1;
-        i += length;
-    }
-    return units;
 }
 
 }  // namespace portcullis::config

@@ -54,10 +54,6 @@ std::optional<std::chrono::milliseconds> parse_positive_duration(std::string_vie
                                                                  std::string_view text,
                                                                  std::string& error);
 
-// The e-mail rule of contract 4.1 (ASCII only), equal to the regular expression
-// ^(?!\.)(?!.*\.\.)([A-Za-z0-9_'+\-\.]*)[A-Za-z0-9_+-]@([A-Za-z0-9][A-Za-z0-9\-]*\.)+[A-Za-z]{2,}$
-bool is_valid_email(std::string_view text);
-
 // SMTP_FROM (decisions B.12): a bare address, or `Display Name <address>` (the name may be empty
 // or double-quoted and holds no control characters, `<` or `>`). No surrounding white space.
 bool is_valid_sender(std::string_view text);
@@ -71,9 +67,5 @@ bool is_valid_url(std::string_view text);
 // text is not a valid URL, or an `@` follows the userinfo (a password with an unencoded `#`, `?` or
 // `/`), everything from `://` to the last `@` is masked instead: over-masking beats a leak.
 std::string mask_url_password(std::string_view url);
-
-// Length in UTF-16 code units, as JavaScript's `.length` counts (invalid UTF-8 bytes count one
-// each).
-std::size_t utf16_length(std::string_view text);
 
 }  // namespace portcullis::config

@@ -8,6 +8,7 @@
 #include <array>
 
 #include "config/parse.hpp"
+#include "util/js_text.hpp"
 
 namespace portcullis::db {
 namespace {
@@ -167,7 +168,7 @@ bool is_uri(std::string_view text) {
 }  // namespace
 
 std::optional<ConnectionSettings> parse_database_url(std::string_view url, std::string& error) {
-    const auto text = config::trim(url);
+    const auto text = util::trim_js(url);
     if (text.empty()) {
         error = "DATABASE_URL is empty";
         return std::nullopt;

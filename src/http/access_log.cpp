@@ -5,14 +5,14 @@
 
 #include "http/middlewares.hpp"
 #include "http/router.hpp"
-#include "observability/json_text.hpp"
 #include "observability/logger.hpp"
+#include "util/json_text.hpp"
 #include "util/strings.hpp"
 
 namespace portcullis::http {
 namespace {
-using observability::append_json_number;
-using observability::append_json_string;
+using util::append_json_number;
+using util::append_json_string;
 
 constexpr std::string_view kRedacted = "[REDACTED]";
 

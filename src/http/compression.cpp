@@ -1,4 +1,5 @@
 // Response compression with the rules of the reference's `compression` middleware (contract 3.9).
+#include "http/cached_body.hpp"
 #include "http/codec.hpp"
 #include "http/middlewares.hpp"
 #include "util/strings.hpp"
@@ -27,7 +28,8 @@ Middleware compression(CompressionOptions options) {
 
         const Coding coding = negotiate_coding(request.headers.get("accept-encoding"));
         if (coding == Coding::identity) co_return response;
-        response.body = compress(coding, response.body);
+        response.body = response.cached != nullptr ? response.cached->compressed(coding)
+                                                   : compress(coding, response.body);
         response.headers.set_static("Content-Encoding", coding_name(coding));
         response.headers.erase("Content-Length");
         response.chunked = true;

@@ -7,6 +7,7 @@
 #include <memory>
 #include <stdexcept>
 
+#include "http/cached_body.hpp"
 #include "http/middlewares.hpp"
 #include "util/strings.hpp"
 
@@ -80,10 +81,11 @@ bool if_none_match_matches(std::string_view if_none_match, std::string_view etag
 Middleware conditional_get() {
     return [](Request& request, Next next) -> Awaitable<Response> {
         Response response = co_await next(request);
-        if (response.body.empty() || !response.allow_etag || response.headers.contains("ETag")) {
-            co_return response;
+        if (response.body.empty() || !response.allow_etag) co_return response;
+        if (!response.headers.contains("ETag")) {
+            response.headers.set("ETag", response.cached != nullptr ? response.cached->etag()
+                                                                    : weak_etag(response.body));
         }
-        response.headers.set("ETag", weak_etag(response.body));
 
         const bool cacheable_method = request.method == "GET" || request.method == "HEAD";
         const bool success = response.status >= 200 && response.status < 300;

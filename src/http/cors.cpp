@@ -1,8 +1,8 @@
 // CORS middleware (contract 3.8): exact-match allowlist, open in non-production when the list is
 // empty; every allowed OPTIONS request is answered here with 204.
 #include "http/middlewares.hpp"
-#include "observability/json_text.hpp"
 #include "observability/logger.hpp"
+#include "util/json_text.hpp"
 
 namespace portcullis::http {
 
@@ -22,11 +22,11 @@ Middleware cors(CorsOptions options, observability::Logger& logger) {
         if (!cors_origin_allowed(options, origin, has_origin)) {
             if (logger.enabled(observability::Level::warn)) {
                 std::string req_json = "{\"id\":";
-                observability::append_json_string(req_json, request.id);
+                util::append_json_string(req_json, request.id);
                 req_json += ",\"method\":";
-                observability::append_json_string(req_json, request.method);
+                util::append_json_string(req_json, request.method);
                 req_json += ",\"url\":";
-                observability::append_json_string(req_json, request.target);
+                util::append_json_string(req_json, request.target);
                 req_json += '}';
                 logger.log(observability::Level::warn, "Blocked CORS origin",
                            observability::LogFields().raw("req", req_json).str("origin", origin));

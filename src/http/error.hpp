@@ -8,6 +8,8 @@
 #include <string>
 #include <string_view>
 
+#include "http/response.hpp"
+
 namespace portcullis::http {
 
 class HttpError : public std::runtime_error {
@@ -68,6 +70,11 @@ inline constexpr LayerError kHeadersTooLarge{431, "HEADERS_TOO_LARGE",
 // A new connection over the connection limits (the same answer as a full hashing queue).
 inline constexpr LayerError kOverloaded{503, "OVERLOADED", "Server is busy, please retry"};
 }  // namespace errors
+
+// `error` as the response (the envelope with its code); `message` replaces the standard one.
+inline Response error_response(const LayerError& error, std::string_view message = {}) {
+    return Response::error(error.status, message.empty() ? error.message : message, error.code);
+}
 
 // `error` as the exception the pipeline answers; `message` replaces the standard one.
 inline HttpError layer_error(const LayerError& error, std::string message = {}) {

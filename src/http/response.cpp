@@ -1,7 +1,7 @@
 // See response.hpp.
 #include "http/response.hpp"
 
-#include "observability/json_text.hpp"
+#include "util/json_text.hpp"
 #include "util/strings.hpp"
 
 namespace portcullis::http {
@@ -19,10 +19,10 @@ Response Response::error(int status, std::string_view message, std::string_view 
     std::string body;
     body.reserve(64 + message.size() + code.size() + details_json.size());
     body += R"({"error":{"message":)";
-    observability::append_json_string(body, message);
+    util::append_json_string(body, message);
     if (!code.empty()) {
         body += R"(,"code":)";
-        observability::append_json_string(body, code);
+        util::append_json_string(body, code);
     }
     if (!details_json.empty()) {
         body += R"(,"details":)";

@@ -8,12 +8,17 @@
 
 namespace portcullis::http {
 
+class CachedBody;
+
 struct Response {
     int status = 200;
     ResponseHeaders headers;
     std::string body;
     bool chunked = false;    // set by compression: no Content-Length, one chunk
     bool allow_etag = true;  // false for bodies the reference streams (Prometheus text)
+    // Set when `body` is a copy of a body served many times: the ETag and compressed forms come
+    // from it instead of being computed per request. Must outlive the response.
+    const CachedBody* cached = nullptr;
 
     // `Content-Type: application/json; charset=utf-8` with `json_text` as the body.
     static Response json(int status, std::string json_text);

@@ -58,6 +58,13 @@ void Router::add_all(std::vector<Route> routes) {
     for (auto& r : routes) add(std::move(r));
 }
 
+std::vector<const Route*> Router::routes() const {
+    std::vector<const Route*> out;
+    out.reserve(routes_.size());
+    for (const auto& compiled : routes_) out.push_back(&compiled.route);
+    return out;
+}
+
 RouteMatch Router::match(std::string_view method, std::string_view path) const {
     RouteMatch result;
     if (path.empty() || path.front() != '/') return result;
@@ -100,11 +107,12 @@ RouteMatch Router::match(std::string_view method, std::string_view path) const {
 
 Awaitable<Response> Router::dispatch(Request& request) const {
     auto matched = match(request.method, request.path);
-    if (matched.route == nullptr) throw layer_error(errors::kNotFound);
+    // Answered as values: scanners make 404s the most common error of a public service.
+    if (matched.route == nullptr) co_return error_response(errors::kNotFound);
     request.route = matched.route->pattern;
     if (matched.undecodable_param) {
-        throw layer_error(errors::kBadRequest,
-                          "Failed to decode param '" + *matched.undecodable_param + "'");
+        co_return error_response(errors::kBadRequest,
+                                 "Failed to decode param '" + *matched.undecodable_param + "'");
     }
     request.params = std::move(matched.params);
     co_return co_await matched.route->handler(request);

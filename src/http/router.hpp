@@ -2,6 +2,7 @@
 // segments, one optional trailing slash, `:name` parameters, HEAD served by GET routes, no 405.
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -10,12 +11,18 @@
 
 #include "http/pipeline.hpp"
 
+namespace portcullis::openapi {
+struct Operation;
+}
+
 namespace portcullis::http {
 
 struct Route {
     std::string method;   // GET, POST, ...
     std::string pattern;  // full template, e.g. `/protected/users/:userId`
     Handler handler;
+    // What the OpenAPI document says about the route (routes/ fills it; http/ only carries it).
+    std::shared_ptr<const openapi::Operation> operation = {};
 };
 
 struct RouteMatch {
@@ -39,6 +46,9 @@ public:
 
     // Terminal handler of the pipeline: match, fill request.route/params, call; 404 otherwise.
     Awaitable<Response> dispatch(Request& request) const;
+
+    // Every route in the order added (what the OpenAPI document is built from).
+    std::vector<const Route*> routes() const;
 
 private:
     struct Compiled {

@@ -6,12 +6,15 @@
 #include <cerrno>
 #include <chrono>
 
-#include "observability/json_text.hpp"
 #include "observability/metrics.hpp"
+#include "util/json_text.hpp"
 #include "util/time.hpp"
 
 namespace portcullis::observability {
 namespace {
+using util::append_json_number;
+using util::append_json_string;
+
 constexpr std::size_t kThreadBufferFlushBytes = 32 * 1024;
 
 struct ThreadBuffer {

@@ -16,10 +16,11 @@
 
 #include "config/parse.hpp"
 #include "db/database.hpp"
-#include "http/error.hpp"
 #include "observability/logger.hpp"
 #include "observability/metrics.hpp"
 #include "observability/process_metrics.hpp"
+#include "routes/error_catalog.hpp"
+#include "routes/operations.hpp"
 #include "util/cidr.hpp"
 #include "util/strings.hpp"
 
@@ -49,14 +50,44 @@ std::string_view reason_of(MetricsGuardVerdict verdict) {
     }
 }
 
-[[noreturn]] void reject(MetricsGuardVerdict verdict) {
+http::Response rejection(MetricsGuardVerdict verdict) {
     if (verdict == MetricsGuardVerdict::missing) {
-        throw http::HttpError(401, "Missing or invalid metrics secret", "METRICS_GUARD_MISSING");
+        return errors::to_response(errors::kMetricsGuardMissing);
     }
     if (verdict == MetricsGuardVerdict::invalid) {
-        throw http::HttpError(401, "Missing or invalid metrics secret", "METRICS_GUARD_INVALID");
+        return errors::to_response(errors::kMetricsGuardInvalid);
     }
-    throw http::HttpError(403, "Metrics access forbidden", "METRICS_GUARD_FORBIDDEN");
+    return errors::to_response(errors::kMetricsGuardForbidden);
+}
+
+// The guard decides what /metrics can answer and what a client must send.
+openapi::Operation metrics_operation(const config::Config& config) {
+    openapi::Operation operation{
+        .operation_id = "getMetrics",
+        .tag = "Metrics",
+        .summary = "Prometheus metrics",
+        .description =
+            "The exposition of every metric family (contract 9), behind the "
+            "configured METRICS_GUARD.",
+        .successes = {{.status = 200,
+                       .description = "Prometheus text format.",
+                       .schema = "PrometheusMetrics",
+                       .content_type = "text/plain"}},
+        .probe = true};
+    switch (config.metrics_guard) {
+        case config::MetricsGuard::secret:
+            operation.security = "MetricsSecret";
+            operation.errors = {errors::kMetricsGuardMissing, errors::kMetricsGuardInvalid};
+            break;
+        case config::MetricsGuard::cidr:
+            operation.description += " Only clients inside METRICS_GUARD_ALLOWLIST.";
+            operation.errors = {errors::kMetricsGuardForbidden};
+            break;
+        case config::MetricsGuard::none:
+            if (config.production()) operation.errors = {errors::kMetricsGuardForbidden};
+            break;
+    }
+    return operation;
 }
 
 // The gauges one I/O thread's sampler writes: handles into that thread's own shards.
@@ -147,7 +178,7 @@ std::vector<http::Route> metrics_routes(const config::Config& config,
                                 .str("reason", reason_of(verdict))
                                 .str("clientIp", request.client_ip)
                                 .str("reqId", request.id));
-                 reject(verdict);
+                 co_return rejection(verdict);
              }
              http::Response response;
              response.headers.set_static("Content-Type", observability::kExpositionContentType);
@@ -155,7 +186,7 @@ std::vector<http::Route> metrics_routes(const config::Config& config,
              response.allow_etag = false;  // contract 3.1: the exposition carries no ETag
              co_return response;
          }});
-    return routes;
+    return with_operations(std::move(routes), {{"GET", "/metrics", metrics_operation(config)}});
 }
 
 ServiceMetrics::ServiceMetrics(observability::Registry& registry)

@@ -7,108 +7,11 @@
 #include <cmath>
 #include <cstdlib>
 
+#include "util/js_text.hpp"
 #include "util/strings.hpp"
 
 namespace portcullis::util {
 namespace {
-
-// UTF-8 forms of the non-ASCII characters JavaScript's trim() removes.
-constexpr std::array<std::string_view, 16> kUnicodeSpaces = {
-    "\u00a0", "\u1680", "\u2000", "\u2001", "\u2002", "\u2003", "\u2004", "\u2005",
-    "\u2006", "\u2007", "\u2008", "\u2009", "\u200a", "\u2028", "\u2029", "\u202f",
-};
-constexpr std::array<std::string_view, 3> kMoreUnicodeSpaces = {"\u205f", "\u3000", "\ufeff"};
-
-bool is_ascii_space(char c) {
-    return c == ' ' || (c >= '\t' && c <= '\r');
-}
-
-// Byte length of the white-space character at the front (or back) of `text`, 0 if none.
-std::size_t space_length(std::string_view text, bool at_back) {
-    if (text.empty()) {
-        return 0;
-    }
-    if (is_ascii_space(at_back ? text.back() : text.front())) {
-        return 1;
-    }
-    auto matches = [&](std::string_view space) {
-        return at_back ? text.ends_with(space) : text.starts_with(space);
-    };
-    for (const auto space : kUnicodeSpaces) {
-        if (matches(space)) {
-            return space.size();
-        }
-    }
-    for (const auto space : kMoreUnicodeSpaces) {
-        if (matches(space)) {
-            return space.size();
-        }
-    }
-    return 0;
-}
-
-bool is_digit(char c, int base) {
-    if (base <= 10) {
-        return c >= '0' && c < '0' + base;
-    }
-    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-}
-
-int digit_value(char c) {
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    return (c | 0x20) - 'a' + 10;
-}
-
-// JS NonDecimalIntegerLiteral: 0x, 0o or 0b then at least one digit; no sign allowed.
-std::optional<double> parse_prefixed_integer(std::string_view text, int base) {
-    if (text.empty()) {
-        return std::nullopt;
-    }
-    double value = 0;
-    for (const char c : text) {
-        if (!is_digit(c, base)) {
-            return std::nullopt;
-        }
-        value = value * base + digit_value(c);
-    }
-    return std::isfinite(value) ? std::optional<double>(value) : std::nullopt;
-}
-
-// JS StrDecimalLiteral without Infinity: [+-] digits [. digits] [e [+-] digits], or [+-] . digits
-// ...
-bool is_decimal_literal(std::string_view text) {
-    std::size_t i = 0;
-    auto digits = [&] {
-        const std::size_t start = i;
-        while (i < text.size() && text[i] >= '0' && text[i] <= '9') {
-            ++i;
-        }
-        return i - start;
-    };
-    if (i < text.size() && (text[i] == '+' || text[i] == '-')) {
-        ++i;
-    }
-    std::size_t mantissa = digits();
-    if (i < text.size() && text[i] == '.') {
-        ++i;
-        mantissa += digits();
-    }
-    if (mantissa == 0) {
-        return false;
-    }
-    if (i < text.size() && (text[i] == 'e' || text[i] == 'E')) {
-        ++i;
-        if (i < text.size() && (text[i] == '+' || text[i] == '-')) {
-            ++i;
-        }
-        if (digits() == 0) {
-            return false;
-        }
-    }
-    return i == text.size();
-}
 
 void add_range(std::vector<Cidr>& ranges, std::string_view text) {
     ranges.push_back(*parse_cidr(text));
@@ -229,36 +132,6 @@ TrustProxy TrustProxy::loopback() {
     TrustProxy trust;
     add_named("loopback", trust.ranges);
     return trust;
-}
-
-std::string_view trim_js(std::string_view text) {
-    while (const auto n = space_length(text, false)) {
-        text.remove_prefix(n);
-    }
-    while (const auto n = space_length(text, true)) {
-        text.remove_suffix(n);
-    }
-    return text;
-}
-
-std::optional<double> parse_js_number(std::string_view text) {
-    text = trim_js(text);
-    if (text.empty()) {
-        return 0.0;
-    }
-    if (text.size() > 2 && text[0] == '0') {
-        const char marker = static_cast<char>(text[1] | 0x20);
-        const int base = marker == 'x' ? 16 : marker == 'o' ? 8 : marker == 'b' ? 2 : 0;
-        if (base != 0) {
-            return parse_prefixed_integer(text.substr(2), base);
-        }
-    }
-    if (!is_decimal_literal(text)) {
-        return std::nullopt;
-    }
-    const std::string copy(text);
-    const double value = std::strtod(copy.c_str(), nullptr);
-    return std::isfinite(value) ? std::optional<double>(value) : std::nullopt;
 }
 
 std::optional<TrustProxy> parse_trust_proxy(std::string_view raw, std::string& error) {

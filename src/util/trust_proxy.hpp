@@ -30,12 +30,4 @@ std::optional<TrustProxy> parse_trust_proxy(std::string_view raw, std::string& e
 std::string derive_client_ip(const TrustProxy& trust, std::string_view socket_address,
                              std::string_view forwarded_for);
 
-// JavaScript's String.prototype.trim(): ASCII and Unicode white space (UTF-8) and line terminators.
-std::string_view trim_js(std::string_view text);
-
-// JavaScript's Number(text) for finite results: white space trimmed, "" is 0, decimals with an
-// exponent, 0x/0o/0b integers; nullopt for NaN, Infinity and anything else. TRUST_PROXY hop counts
-// use it and config reuses it for every numeric variable.
-std::optional<double> parse_js_number(std::string_view text);
-
 }  // namespace portcullis::util

@@ -13,7 +13,7 @@
 #include "cli/commands/commands.hpp"
 #include "db/admin_store.hpp"
 #include "db/database.hpp"
-#include "observability/json_text.hpp"
+#include "util/json_text.hpp"
 #include "util/strings.hpp"
 #include "util/time.hpp"
 
@@ -146,7 +146,7 @@ int set_role(const RoleCommand& command, const RoleArgs& args) {
 }
 
 std::string account_json(const db::AccountSummary& account) {
-    using observability::append_json_string;
+    using util::append_json_string;
     std::string out = "{\"id\":";
     append_json_string(out, account.id);
     out += ",\"email\":";

@@ -266,8 +266,8 @@ TEST(AuthJwt, TokensWithoutExpOrIatAreRefused) {
     EXPECT_EQ(
         codec.verify_refresh(forge_hs256(R"({"sub":"u","sid":"s","exp":9,"jti":"j"})"), 2).error,
         JwtError::missing_claims);
-    EXPECT_TRUE(codec.verify_access(forge_hs256(R"({"sub":"u","sessionId":"s","iat":1,"exp":9})"), 2)
-                    .ok());
+    EXPECT_TRUE(
+        codec.verify_access(forge_hs256(R"({"sub":"u","sessionId":"s","iat":1,"exp":9})"), 2).ok());
 }
 
 TEST(AuthJwt, HugeExpIsFarFuture) {

@@ -447,10 +447,9 @@ TEST(LoadConfig, AbuseLimits) {
                                        {"HTTP_SERVER_MAX_CONNECTIONS_PER_IP", "lots"},
                                        {"HTTP_SERVER_MAX_REQUESTS_PER_CONNECTION", "1.5"}}));
     EXPECT_FALSE(bad.config);
-    for (const char* name :
-         {"HTTP_SERVER_MAX_HEADER_BYTES", "HTTP_SERVER_MAX_HEADER_FIELDS",
-          "HTTP_SERVER_MAX_CONNECTIONS", "HTTP_SERVER_MAX_CONNECTIONS_PER_IP",
-          "HTTP_SERVER_MAX_REQUESTS_PER_CONNECTION"}) {
+    for (const char* name : {"HTTP_SERVER_MAX_HEADER_BYTES", "HTTP_SERVER_MAX_HEADER_FIELDS",
+                             "HTTP_SERVER_MAX_CONNECTIONS", "HTTP_SERVER_MAX_CONNECTIONS_PER_IP",
+                             "HTTP_SERVER_MAX_REQUESTS_PER_CONNECTION"}) {
         EXPECT_EQ(bad.problems.count(name), 1u) << name;
     }
     EXPECT_FALSE(load_config(with({{"HTTP_SERVER_MAX_HEADER_BYTES", "2mb"}})).config);

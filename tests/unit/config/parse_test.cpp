@@ -1,4 +1,4 @@
-// Pins the value grammars of config/parse.hpp: numbers, booleans, lists, sizes, e-mails, URL masks.
+// Pins the value grammars of config/parse.hpp: numbers, booleans, lists, sizes, senders, URL masks.
 #include "config/parse.hpp"
 
 #include <gtest/gtest.h>
@@ -75,47 +75,6 @@ TEST(ConfigParse, ByteSizes) {
     }
 }
 
-TEST(ConfigParse, EmailRuleOfContract41) {
-    for (const char* text :
-         {"user@example.com", "first.last+tag@sub.example.co", "o'brien@example.io",
-          "a_b-c@ex-ample.com", "x@a.bc", "1@2.ab", "UPPER@EXAMPLE.COM", "a-@example.com",
-          "_@example.com", "+@example.com", "a@b-.example.com", "a@0-0.example.org"}) {
-        EXPECT_TRUE(is_valid_email(text)) << text;
-    }
-    for (const char* text : {".a@example.com",
-                             "a..b@example.com",
-                             "a.@example.com",
-                             "a'@example.com",
-                             "@example.com",
-                             "a@example",
-                             "a@example.c",
-                             "a@-example.com",
-                             "a@example..com",
-                             "a@.example.com",
-                             "a@example.com.",
-                             "a@example.c0m",
-                             "a b@example.com",
-                             " a@example.com",
-                             "a@example.com ",
-                             "a@@example.com",
-                             "a@b@example.com",
-                             "\xc3\xa4@example.com",
-                             "a@ex\xc3\xa4mple.com",
-                             "a@example.com\n",
-                             "a@sub_domain.com",
-                             "a@example.123",
-                             "a@b.c.d",
-                             "a\"b@example.com",
-                             "",
-                             "a@",
-                             "plainaddress",
-                             "a@example.co..uk",
-                             "a@example.co.",
-                             "a@.com"}) {
-        EXPECT_FALSE(is_valid_email(text)) << text;
-    }
-}
-
 TEST(ConfigParse, SenderAcceptsBareOrDisplayNameForm) {
     for (const char* text :
          {"no-reply@example.com", "Portcullis <no-reply@example.com>",
@@ -165,16 +124,6 @@ TEST(ConfigParse, Urls) {
           "redis://u:p@ss@host", "redis://:top secret@h", " redis://h", "redis://h/a b"}) {
         EXPECT_FALSE(is_valid_url(text)) << text;
     }
-}
-
-TEST(ConfigParse, Utf16Length) {
-    EXPECT_EQ(utf16_length("abc"), 3U);
-    EXPECT_EQ(utf16_length("\xc3\xa9"), 1U);          // é
-    EXPECT_EQ(utf16_length("\xe2\x82\xac"), 1U);      // €
-    EXPECT_EQ(utf16_length("\xf0\x9f\x98\x80"), 2U);  // 😀, a surrogate pair
-    EXPECT_EQ(utf16_length("\xff"), 1U);
-    EXPECT_EQ(utf16_length("\xe2\x82"), 2U);  // truncated sequence: bytes count one each
-    EXPECT_EQ(utf16_length(""), 0U);
 }
 
 TEST(ConfigParse, TrimIsJavaScriptTrim) {

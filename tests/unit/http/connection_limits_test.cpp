@@ -32,7 +32,8 @@ TEST(ConnectionLimits, PerAddressCapSparesExemptPeersAndOtherAddresses) {
     EXPECT_EQ(limits.admit(key("203.0.113.5"), false), Admission::address_full);
     EXPECT_EQ(limits.admit(key("203.0.113.6"), false), Admission::admitted);
     EXPECT_EQ(limits.admit(key("2001:db8::1"), false), Admission::admitted);
-    for (int i = 0; i < 10; ++i) EXPECT_EQ(limits.admit(key("127.0.0.1"), true), Admission::admitted);
+    for (int i = 0; i < 10; ++i)
+        EXPECT_EQ(limits.admit(key("127.0.0.1"), true), Admission::admitted);
     limits.release(key("203.0.113.5"), false);
     EXPECT_EQ(limits.admit(key("203.0.113.5"), false), Admission::admitted);
     EXPECT_EQ(limits.open(), 14u);

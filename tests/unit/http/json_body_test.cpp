@@ -68,7 +68,8 @@ TEST(JsonBody, StrictModeRejectsScalarsAndWhitespace) {
     for (const char* body : {"\"s\"", "1", "null", "  ", "{", "{}x", "[1,]"}) {
         const auto outcome = run("application/json", body);
         EXPECT_EQ(outcome.status, 400) << body;
-        EXPECT_EQ(outcome.body, R"({"error":{"message":"Invalid JSON","code":"INVALID_JSON"}})") << body;
+        EXPECT_EQ(outcome.body, R"({"error":{"message":"Invalid JSON","code":"INVALID_JSON"}})")
+            << body;
     }
 }
 
@@ -87,14 +88,17 @@ TEST(JsonBody, CharsetMustBeUtf) {
     EXPECT_EQ(run("application/json; charset=\"UTF-16\"", "{}").status, 204);
     const auto latin = run("application/json; charset=iso-8859-1", "{}");
     EXPECT_EQ(latin.status, 415);
-    EXPECT_EQ(latin.body, R"({"error":{"message":"unsupported charset \"ISO-8859-1\"","code":"UNSUPPORTED_MEDIA_TYPE"}})");
+    EXPECT_EQ(
+        latin.body,
+        R"({"error":{"message":"unsupported charset \"ISO-8859-1\"","code":"UNSUPPORTED_MEDIA_TYPE"}})");
 }
 
 TEST(JsonBody, SizeLimitIsInclusive) {
     EXPECT_EQ(run("application/json", "[" + std::string(8, '1') + "]", 10).status, 204);
     const auto over = run("application/json", "[" + std::string(9, '1') + "]", 10);
     EXPECT_EQ(over.status, 413);
-    EXPECT_EQ(over.body, R"({"error":{"message":"request entity too large","code":"PAYLOAD_TOO_LARGE"}})");
+    EXPECT_EQ(over.body,
+              R"({"error":{"message":"request entity too large","code":"PAYLOAD_TOO_LARGE"}})");
 }
 
 TEST(JsonBody, DeepButReasonableNestingParses) {
@@ -110,8 +114,9 @@ TEST(JsonBody, NestingBeyondTheLimitIsJsonTooDeep) {
     EXPECT_EQ(run("application/json", nested(kMaxJsonDepth), 4096).status, 204);
     const auto deeper = run("application/json", nested(kMaxJsonDepth + 1), 4096);
     EXPECT_EQ(deeper.status, 400);
-    EXPECT_EQ(deeper.body,
-              R"({"error":{"message":"JSON nested deeper than 256 levels","code":"JSON_TOO_DEEP"}})");
+    EXPECT_EQ(
+        deeper.body,
+        R"({"error":{"message":"JSON nested deeper than 256 levels","code":"JSON_TOO_DEEP"}})");
     // Far deeper and unbalanced: still the depth verdict, found before the end of the text.
     EXPECT_EQ(run("application/json", std::string(50000, '['), 65536).body, deeper.body);
     // The message states the constant.

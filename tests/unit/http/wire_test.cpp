@@ -75,8 +75,8 @@ TEST(Wire, ToRequestSplitsTheTargetAndDerivesTheClientIp) {
                               "POST /auth/login?x=1 HTTP/1.1\r\nHost: h\r\n"
                               "X-Forwarded-For: 203.0.113.9\r\nContent-Length: 2\r\n\r\n{}"));
     ASSERT_TRUE(parser.is_done());
-    const auto request = to_request(parser, {"::ffff:127.0.0.1", 4000},
-                                    util::TrustProxy::loopback(), {});
+    const auto request =
+        to_request(parser, {"::ffff:127.0.0.1", 4000}, util::TrustProxy::loopback(), {});
     EXPECT_EQ(request.method, "POST");
     EXPECT_EQ(request.path, "/auth/login");
     EXPECT_EQ(request.query, "x=1");
@@ -104,8 +104,8 @@ TEST(Wire, SerializedHeadFramesTheBody) {
     EXPECT_EQ(chunked.chunk_prefix, "f\r\n");
     EXPECT_EQ(chunked.trailer, "\r\n0\r\n\r\n");
     // 204: no length, no body.
-    const auto empty = serialize_response(Response::empty(204), false, true,
-                                          std::chrono::seconds(5), "D");
+    const auto empty =
+        serialize_response(Response::empty(204), false, true, std::chrono::seconds(5), "D");
     EXPECT_EQ(empty.head.find("Content-Length"), std::string::npos);
     EXPECT_FALSE(empty.send_body);
 }

@@ -191,5 +191,16 @@ TEST(Logger, NeitherFlushNorDestructionHangsOnAPipeNobodyReads) {
     EXPECT_LT(std::chrono::steady_clock::now() - start, LogWriter::kExitDrain + 2s);
 }
 
+TEST(LogFields, RenderInInsertionOrder) {
+    LogFields f;
+    f.str("a", "x")
+        .num("b", std::int64_t{2})
+        .boolean("c", true)
+        .raw("d", "[1]")
+        .error("Error", "boom");
+    EXPECT_EQ(f.text(),
+              R"(,"a":"x","b":2,"c":true,"d":[1],"err":{"type":"Error","message":"boom"})");
+}
+
 }  // namespace
 }  // namespace portcullis::observability

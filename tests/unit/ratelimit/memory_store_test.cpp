@@ -1,4 +1,4 @@
-// The in-memory store and the request matching of the rate-limit stage.
+// The in-memory store and the limiter settings.
 #include <gtest/gtest.h>
 
 #include <thread>
@@ -6,7 +6,6 @@
 
 #include "ratelimit/limiter.hpp"
 #include "ratelimit/memory_store.hpp"
-#include "ratelimit/middleware.hpp"
 
 namespace portcullis::ratelimit {
 namespace {
@@ -61,24 +60,6 @@ TEST(LimiterSpec, LimitWindowAndPolicyFromConfiguration) {
     EXPECT_EQ(set.password_reset.prefix, "rate-limit:auth-request-password-reset");
     EXPECT_EQ(LimiterSpec::make("p", 1, 0).window, 1ms);
     EXPECT_EQ(LimiterSpec::make("p", 1, 1.5).policy, "1;w=2");
-}
-
-TEST(RateLimitMatching, AuthMountAndRoutes) {
-    EXPECT_TRUE(under_auth_mount("/auth"));
-    EXPECT_TRUE(under_auth_mount("/AUTH/login"));
-    EXPECT_TRUE(under_auth_mount("/auth/"));
-    EXPECT_FALSE(under_auth_mount("/authority"));
-    EXPECT_FALSE(under_auth_mount("//auth"));
-    EXPECT_FALSE(under_auth_mount("/health"));
-
-    const LimiterSet set = LimiterSet::from(config::Config{});
-    EXPECT_EQ(route_limiter(set, "POST", "/auth/register"), &set.register_user);
-    EXPECT_EQ(route_limiter(set, "POST", "/Auth/Register/"), &set.register_user);
-    EXPECT_EQ(route_limiter(set, "POST", "/auth/register//"), nullptr);
-    EXPECT_EQ(route_limiter(set, "GET", "/auth/register"), nullptr);
-    EXPECT_EQ(route_limiter(set, "POST", "/auth/request-password-reset"), &set.password_reset);
-    EXPECT_EQ(route_limiter(set, "POST", "/auth/resend-verification"), &set.resend_verification);
-    EXPECT_EQ(route_limiter(set, "POST", "/auth/login"), nullptr);
 }
 
 }  // namespace

@@ -188,34 +188,5 @@ TEST(TrustProxy, ForwardedForSplittingAsTheForwardedPackage) {
               "198.51.100.1");
 }
 
-TEST(TrustProxy, JsNumberCoercion) {
-    EXPECT_EQ(parse_js_number(""), 0.0);
-    EXPECT_EQ(parse_js_number(" \t\n"), 0.0);
-    EXPECT_EQ(parse_js_number(" 42 "), 42.0);
-    EXPECT_EQ(parse_js_number("\u00a07\u3000"), 7.0);
-    EXPECT_EQ(parse_js_number("1e3"), 1000.0);
-    EXPECT_EQ(parse_js_number("-.5E1"), -5.0);
-    EXPECT_EQ(parse_js_number("5."), 5.0);
-    EXPECT_EQ(parse_js_number("+.25"), 0.25);
-    EXPECT_EQ(parse_js_number("0x10"), 16.0);
-    EXPECT_EQ(parse_js_number("0XfF"), 255.0);
-    EXPECT_EQ(parse_js_number("0o17"), 15.0);
-    EXPECT_EQ(parse_js_number("0b101"), 5.0);
-    EXPECT_EQ(parse_js_number("007"), 7.0);
-    EXPECT_EQ(parse_js_number("1e-400"), 0.0);
-    for (const char* text :
-         {"abc",  "Infinity", "-Infinity", "+Infinity", "NaN",   "1e400", "-0x10", "0x",
-          "0x1g", "0b102",    "0o8",       "1 2",       "1_000", ".",     "e5",    "1e",
-          "1e+",  "..5",      "1..5",      "--1",       "1,5",   "0x 1",  "inf",   "nan"}) {
-        EXPECT_FALSE(parse_js_number(text)) << text;
-    }
-}
-
-TEST(TrustProxy, JsTrim) {
-    EXPECT_EQ(trim_js(" \t\r\n\v\f a b \u00a0\u2028\ufeff"), "a b");
-    EXPECT_EQ(trim_js("\u200b x"), "\u200b x");  // zero-width space is not white space in JS
-    EXPECT_EQ(trim_js(""), "");
-}
-
 }  // namespace
 }  // namespace portcullis::util

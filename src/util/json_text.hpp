@@ -5,7 +5,7 @@
 #include <string>
 #include <string_view>
 
-namespace portcullis::observability {
+namespace portcullis::util {
 
 // Appends `text` as a quoted JSON string; invalid UTF-8 bytes become U+FFFD so the line stays
 // valid.
@@ -13,4 +13,4 @@ void append_json_string(std::string& out, std::string_view text);
 void append_json_number(std::string& out, std::int64_t value);
 void append_json_number(std::string& out, double value);
 
-}  // namespace portcullis::observability
+}  // namespace portcullis::util

@@ -1,10 +1,9 @@
 // JSON text escaping used by every log line and envelope.
+#include "util/json_text.hpp"
+
 #include <gtest/gtest.h>
 
-#include "observability/json_text.hpp"
-#include "observability/logger.hpp"
-
-namespace portcullis::observability {
+namespace portcullis::util {
 namespace {
 
 std::string as_json(std::string_view s) {
@@ -38,16 +37,5 @@ TEST(JsonText, Numbers) {
     EXPECT_EQ(out, "-42 1.5 null");
 }
 
-TEST(LogFields, RenderInInsertionOrder) {
-    LogFields f;
-    f.str("a", "x")
-        .num("b", std::int64_t{2})
-        .boolean("c", true)
-        .raw("d", "[1]")
-        .error("Error", "boom");
-    EXPECT_EQ(f.text(),
-              R"(,"a":"x","b":2,"c":true,"d":[1],"err":{"type":"Error","message":"boom"})");
-}
-
 }  // namespace
-}  // namespace portcullis::observability
+}  // namespace portcullis::util

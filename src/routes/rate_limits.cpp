@@ -1,12 +1,16 @@
-// See middleware.hpp.
-#include "ratelimit/middleware.hpp"
+// See rate_limits.hpp.
+#include "routes/rate_limits.hpp"
 
 #include "http/router.hpp"
 #include "util/strings.hpp"
 #include "util/unavailable.hpp"
 
-namespace portcullis::ratelimit {
+namespace portcullis::routes {
 namespace {
+using ratelimit::Decision;
+using ratelimit::Limiters;
+using ratelimit::LimiterSet;
+using ratelimit::LimiterSpec;
 
 using util::iequals;
 
@@ -46,7 +50,7 @@ const std::string& cached_client_key(std::string_view client_ip) {
     thread_local std::string last_ip;
     thread_local std::string last_key;
     if (client_ip != last_ip || last_key.empty()) {
-        last_key = client_key(client_ip);
+        last_key = ratelimit::client_key(client_ip);
         last_ip = client_ip;
     }
     return last_key;
@@ -117,4 +121,4 @@ http::Middleware rate_limits(Limiters& limiters, LimiterSet set) {
     };
 }
 
-}  // namespace portcullis::ratelimit
+}  // namespace portcullis::routes

@@ -1,12 +1,12 @@
 // See json_text.hpp.
-#include "observability/json_text.hpp"
+#include "util/json_text.hpp"
 
 #include <charconv>
 #include <cmath>
 
 #include "util/strings.hpp"
 
-namespace portcullis::observability {
+namespace portcullis::util {
 
 void append_json_string(std::string& out, std::string_view text) {
     static constexpr char kHex[] = "0123456789abcdef";
@@ -77,4 +77,4 @@ void append_json_number(std::string& out, double value) {
     out.append(buf, result.ptr);
 }
 
-}  // namespace portcullis::observability
+}  // namespace portcullis::util
