@@ -126,12 +126,33 @@ struct App::Graph {
         auth_service.set_one_time_tokens(&one_time_tokens);
         service_metrics.track_password_hash_queue(
             [this] { return static_cast<double>(cpu_pool.queue_depth()); });
+        export_hashing_drops();
         service_metrics.track_redis_up(
             [this] { return redis && redis->health().up() ? 1.0 : 0.0; });
         add_routes();
         pipeline = std::make_unique<http::Pipeline>(
             middleware_chain(), [this](http::Request& r) { return router.dispatch(r); }, logger);
         server = std::make_unique<http::Server>(server_options(), *pipeline, logger);
+    }
+
+    // Hashing jobs that never ran (issue #19): their client had gone, the queue was full, or
+    // they gave their place to a client with fewer jobs (the queue's fair share).
+    void export_hashing_drops() {
+        static constexpr std::string_view kName = "portcullis_password_hash_jobs_dropped_total";
+        metrics.add_collector({std::string(kName)}, [this](std::string& out) {
+            const auto stats = cpu_pool.stats();
+            observability::append_help_type(
+                out, kName, "Password hashing jobs answered without running, by reason",
+                observability::MetricType::counter);
+            const std::pair<std::string_view, std::size_t> samples[] = {
+                {"client_gone", stats.client_gone},
+                {"fair_share", stats.fair_share},
+                {"queue_full", stats.queue_full}};
+            for (const auto& [reason, count] : samples) {
+                const observability::Label label{"reason", reason};
+                observability::append_sample(out, kName, {&label, 1}, static_cast<double>(count));
+            }
+        });
     }
 
     // Redis (contract 6.5, decisions A.2, A.4): one connection per I/O thread; an unreachable

@@ -133,9 +133,10 @@ struct ConnectionState {
     Clock::time_point accepted;
     Clock::time_point deadline = Clock::time_point::max();
     bool timed_out = false;
-    bool idle = false;     // waiting for a request; shutdown and the idle cap may close it
-    bool evicted = false;  // closed by the idle cap, its slot already given back
-    std::list<ConnectionState*>::iterator idle_entry;  // valid while idle
+    bool idle = false;       // waiting for a request; shutdown may close it
+    bool evictable = false;  // an idle keep-alive connection: the idle cap may close it
+    bool evicted = false;    // closed by the idle cap, its slot already given back
+    std::list<ConnectionState*>::iterator idle_entry;  // valid while evictable
 
     void expires_at(Clock::time_point t) {
         deadline = t;
@@ -420,16 +421,21 @@ struct Server::Impl {
         std::list<ConnectionState*>::iterator entry_;
     };
 
-    static void enter_idle(Worker& worker, ConnectionState& connection) {
+    // Only keep-alive connections (one request served) may be evicted: a fresh connection's
+    // first request may be on its way, and its wait is bounded by the headers timeout anyway.
+    static void enter_idle(Worker& worker, ConnectionState& connection, bool keep_alive) {
         connection.idle = true;
+        if (!keep_alive) return;
+        connection.evictable = true;
         worker.idle.push_back(&connection);
         connection.idle_entry = std::prev(worker.idle.end());
     }
 
     static void leave_idle(Worker& worker, ConnectionState& connection) {
-        if (!connection.idle) return;
-        worker.idle.erase(connection.idle_entry);
         connection.idle = false;
+        if (!connection.evictable) return;
+        worker.idle.erase(connection.idle_entry);
+        connection.evictable = false;
     }
 
     asio::awaitable<void> run_connection(Worker& worker, tcp::socket socket, PeerKey peer,
@@ -487,7 +493,7 @@ struct Server::Impl {
                 // costs one coroutine frame less). Shutdown and the idle cap may end it.
                 release(buffer);
                 if (worker.closing) co_return Outcome::close;
-                enter_idle(worker, connection);
+                enter_idle(worker, connection, served > 0);
                 connection.expires_at(idle_deadline(waiting_since, served == 0));
                 auto [ec] = co_await connection.socket.async_wait(tcp::socket::wait_read,
                                                                   exact_allocation());

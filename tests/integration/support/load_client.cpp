@@ -300,6 +300,11 @@ std::vector<double> sample_health_latency(std::uint16_t port, milliseconds durat
         }
         latencies.push_back(
             std::chrono::duration<double, std::milli>(Clock::now() - sent_at).count());
+        // The server ends a connection after its request budget: open the next one.
+        if (buffer.find("Connection: close") != std::string::npos) {
+            ::close(fd);
+            fd = connect_raw(port);
+        }
         std::this_thread::sleep_for(milliseconds(2));
     }
     ::close(fd);
