@@ -8,7 +8,7 @@ export CCACHE_BASEDIR := $(CURDIR)
 export CCACHE_NOHASHDIR := true
 
 .PHONY: deps build build-asan build-debug run test test-release test-asan bench format lint tidy stack stop clean \
-	image test-container
+	image test-container fuzz
 
 deps:
 	@scripts/install-deps.sh
@@ -48,6 +48,14 @@ test-container:
 
 bench: build
 	@bench/run.sh
+
+# Coverage-guided fuzzing (issue #19): every libFuzzer target for FUZZ_SECONDS (default 60), on a
+# copy of its corpus in build/fuzz/; findings land in build/fuzz/findings/<target>/. The committed
+# corpora are replayed as ordinary tests by `make test` (CTest label `fuzz`). See fuzz/run.sh.
+FUZZ_SECONDS ?= 60
+fuzz:
+	@scripts/install-deps.sh --fuzz
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) fuzz/run.sh
 
 format:
 	@git ls-files '*.cpp' '*.hpp' | xargs clang-format -i

@@ -4,6 +4,7 @@
 #   scripts/install-deps.sh              build, test and benchmark (what `make test` needs)
 #   scripts/install-deps.sh --build      only what compiling the binary needs (the image's build stage)
 #   scripts/install-deps.sh --container  the above plus podman & co. (`make image`, `make test-container`)
+#   scripts/install-deps.sh --fuzz       the above plus clang and libFuzzer (`make fuzz`)
 set -euo pipefail
 
 build_packages=(
@@ -36,8 +37,11 @@ case "${1:-}" in
     # podman builds and runs the image here (Docker's engine cannot run on these machines);
     # debootstrap makes the base image, since no container registry is reachable.
     --container) packages+=(podman runc debootstrap) ;;
+    # The fuzz preset: clang with libFuzzer and its sanitizer runtimes, llvm-symbolizer for the
+    # stack traces of findings.
+    --fuzz) packages+=(clang libfuzzer-14-dev libclang-rt-14-dev llvm) ;;
     "") ;;
-    *) echo "usage: $0 [--build|--container]" >&2; exit 2 ;;
+    *) echo "usage: $0 [--build|--container|--fuzz]" >&2; exit 2 ;;
 esac
 if [ "${1:-}" != --build ] && node_older_than 20; then packages+=(nodejs npm); fi
 if [ "${PORTCULLIS_INSTALL_EXTRA:-}" != "" ]; then

@@ -80,17 +80,21 @@ std::optional<ConnectionSettings> parse_uri(std::string_view text, std::string& 
     std::string database = url.path();
     if (!database.empty() && database.front() == '/') database.erase(0, 1);
     if (!database.empty()) settings.params.emplace_back("dbname", database);
-    for (const auto& param : url.params()) {
-        const std::string key = param.key;
-        const std::string value = param.has_value ? std::string(param.value) : std::string{};
-        if (key == "schema") {
-            settings.schema = value;
-        } else if (key == "host") {
-            // An explicit ?host= (e.g. a Unix socket directory) overrides the authority.
-            std::erase_if(settings.params, [](const auto& p) { return p.first == "host"; });
-            settings.params.emplace_back("host", value);
-        } else if (!is_prisma_only(key)) {
-            settings.params.emplace_back(key, value);
+    // Boost.URL 1.81 reads past the end iterating the params of an empty query before a fragment
+    // (`db?#x`, found by fuzz/dsn.cpp): an empty query has no params to read anyway.
+    if (!url.encoded_query().empty()) {
+        for (const auto& param : url.params()) {
+            const std::string key = param.key;
+            const std::string value = param.has_value ? std::string(param.value) : std::string{};
+            if (key == "schema") {
+                settings.schema = value;
+            } else if (key == "host") {
+                // An explicit ?host= (e.g. a Unix socket directory) overrides the authority.
+                std::erase_if(settings.params, [](const auto& p) { return p.first == "host"; });
+                settings.params.emplace_back("host", value);
+            } else if (!is_prisma_only(key)) {
+                settings.params.emplace_back(key, value);
+            }
         }
     }
     apply_schema(settings);
@@ -162,6 +166,107 @@ std::optional<ConnectionSettings> parse_key_values(std::string_view text, std::s
     return settings;
 }
 
+bool is_blank(char c) {
+    return c == ' ' || c == '\t' || c == '\n';
+}
+
+// Percent-decoding, for comparing query keys as libpq reads them (`pass%77ord` is `password`).
+std::string percent_decoded(std::string_view text) {
+    std::string out;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        const auto hex = [](char c) {
+            if (c >= '0' && c <= '9') return c - '0';
+            if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+            if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+            return -1;
+        };
+        if (text[i] == '%' && i + 2 < text.size() && hex(text[i + 1]) >= 0 &&
+            hex(text[i + 2]) >= 0) {
+            out.push_back(static_cast<char>(hex(text[i + 1]) * 16 + hex(text[i + 2])));
+            i += 2;
+        } else {
+            out.push_back(text[i]);
+        }
+    }
+    return out;
+}
+
+// The URL form: the userinfo password and the value of every `password` query parameter (libpq
+// reads one there too).
+std::string mask_uri(std::string_view url) {
+    std::string out = config::mask_url_password(url);
+    const auto query = out.find('?');
+    if (query == std::string::npos) return out;
+    const auto query_end = std::min(out.find('#', query), out.size());
+    std::string masked = out.substr(0, query + 1);
+    std::string_view rest(out.data() + query + 1, query_end - query - 1);
+    while (true) {
+        const auto amp = rest.find('&');
+        const auto param = rest.substr(0, amp);
+        const auto eq = param.find('=');
+        if (eq != std::string_view::npos && percent_decoded(param.substr(0, eq)) == "password") {
+            masked.append(param.substr(0, eq + 1)).append("***");
+        } else {
+            masked.append(param);
+        }
+        if (amp == std::string_view::npos) break;
+        masked.push_back('&');
+        rest.remove_prefix(amp + 1);
+    }
+    masked.append(out, query_end, std::string::npos);
+    return masked;
+}
+
+// The key=value form, read as parse_key_values() reads it, with the value of every `password`
+// keyword replaced. From a point it cannot read on, the rest is masked if it names a password at
+// all: over-masking beats a leak.
+std::string mask_key_values(std::string_view text) {
+    std::string out;
+    std::size_t i = 0;
+    bool in_password = false;  // stopped inside the value of `password`
+    const auto copy_blanks = [&] {
+        while (i < text.size() && is_blank(text[i])) out.push_back(text[i++]);
+    };
+    while (true) {
+        copy_blanks();
+        if (i >= text.size()) return out;
+        const std::size_t key_start = i;
+        while (i < text.size() && text[i] != '=' && text[i] != ' ') ++i;
+        const std::string_view key = text.substr(key_start, i - key_start);
+        out.append(key);
+        copy_blanks();
+        if (i >= text.size() || text[i] != '=') break;
+        out.push_back(text[i++]);
+        copy_blanks();
+        const std::size_t value_start = i;
+        if (i < text.size() && text[i] == '\'') {
+            ++i;
+            bool closed = false;
+            while (i < text.size() && !closed) {
+                if (text[i] == '\\' && i + 1 < text.size()) {
+                    i += 2;
+                } else {
+                    closed = text[i++] == '\'';
+                }
+            }
+            if (!closed) {
+                i = value_start;
+                in_password = key == "password";
+                break;
+            }
+        } else {
+            while (i < text.size() && !is_blank(text[i])) i += text[i] == '\\' ? 2u : 1u;
+            i = std::min(i, text.size());
+        }
+        out.append(key == "password" ? std::string_view("***")
+                                     : text.substr(value_start, i - value_start));
+    }
+    const auto rest = text.substr(i);
+    const bool names_password = in_password || rest.find("password") != std::string_view::npos;
+    out.append(names_password ? std::string_view("***") : rest);
+    return out;
+}
+
 bool is_uri(std::string_view text) {
     return text.starts_with("postgresql://") || text.starts_with("postgres://");
 }
@@ -188,25 +293,10 @@ std::optional<ConnectionSettings> parse_database_url(std::string_view url, std::
 }
 
 std::string mask_database_url(std::string_view url) {
-    if (url.find("://") != std::string_view::npos) return config::mask_url_password(url);
-    // key=value form: mask the value of `password`.
-    std::string out(url);
-    const auto pos = out.find("password");
-    if (pos == std::string::npos) return out;
-    auto eq = out.find('=', pos);
-    if (eq == std::string::npos) return out;
-    ++eq;
-    while (eq < out.size() && out[eq] == ' ') ++eq;
-    std::size_t end = eq;
-    if (end < out.size() && out[end] == '\'') {
-        ++end;
-        while (end < out.size() && out[end] != '\'') end += out[end] == '\\' ? 2u : 1u;
-        end = std::min(end + 1, out.size());
-    } else {
-        while (end < out.size() && out[end] != ' ') ++end;
-    }
-    out.replace(eq, end - eq, "***");
-    return out;
+    // Read as parse_database_url() reads it: surrounding white space (JavaScript's) is not part
+    // of the first keyword.
+    const auto text = util::trim_js(url);
+    return text.find("://") != std::string_view::npos ? mask_uri(text) : mask_key_values(text);
 }
 
 }  // namespace portcullis::db

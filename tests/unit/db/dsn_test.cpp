@@ -103,5 +103,40 @@ TEST(MaskDatabaseUrl, HidesPasswordsInEveryForm) {
     EXPECT_EQ(mask_database_url("host=h password = 'p w' user=u"), "host=h password = *** user=u");
 }
 
+TEST(DatabaseUrl, EmptyQueryBeforeAFragmentIsNoParameters) {
+    // Found by fuzz/dsn.cpp (issue #19): Boost.URL 1.81 crashed iterating this query's params.
+    std::string error;
+    for (const char* url :
+         {"postgresql://u:@db?#h_path%3Dx", "postgresql://db?", "postgresql://db?#"}) {
+        const auto settings = parse_database_url(url, error);
+        ASSERT_TRUE(settings) << url << ": " << error;
+        EXPECT_EQ(settings->params.back(),
+                  (std::pair<std::string, std::string>{"gssencmode", "disable"}));
+    }
+}
+
+TEST(MaskDatabaseUrl, EveryPasswordTheParserReadsIsHidden) {
+    // Found by fuzz/dsn.cpp (issue #19): libpq takes the last `password`, the mask hid the first.
+    EXPECT_EQ(mask_database_url("host=h password=first password=second-secret"),
+              "host=h password=*** password=***");
+    // A word containing "password" is not the keyword; the keyword after it is still masked.
+    EXPECT_EQ(mask_database_url("passwordfile=/x password=pw"), "passwordfile=/x password=***");
+    // Quoted values with escapes, tabs between pairs.
+    EXPECT_EQ(mask_database_url("password='it\\'s'\tuser=u"), "password=***\tuser=u");
+    // A password in the query of the URL form, also with a percent-encoded key.
+    EXPECT_EQ(mask_database_url("postgresql://h/d?sslmode=disable&password=query-secret"),
+              "postgresql://h/d?sslmode=disable&password=***");
+    EXPECT_EQ(mask_database_url("postgresql://h/d?pass%77ord=query-secret#x"),
+              "postgresql://h/d?pass%77ord=***#x");
+    // White space that parse_database_url trims does not hide the keyword.
+    EXPECT_EQ(mask_database_url("\u202fpassword=secret-value"), "password=***");
+    // What cannot be read from some point on is masked from there when it names a password.
+    EXPECT_EQ(mask_database_url("host=h password='unterminated secret"), "host=h password=***");
+    std::string error;
+    const auto query = parse_database_url("postgresql://h/d?password=query-secret", error);
+    ASSERT_TRUE(query);
+    EXPECT_EQ(query->masked.find("query-secret"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace portcullis::db
