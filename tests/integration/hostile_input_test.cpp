@@ -57,13 +57,13 @@ TEST(Timeouts, FirstRequestHeadersDeadlineCountsFromAccept) {
     env["HTTP_SERVER_HEADERS_TIMEOUT_MS"] = "1500";
     ServerProcess server(env);
     ASSERT_TRUE(server.wait_healthy()) << server.output();
-    // Silent for 1 s, then one byte every 250 ms: the header never completes.
-    const auto slow = run_slowloris(server.port(), 20, 1000ms, 250ms, 6s);
+    // Silent for 2 s, then one byte every 250 ms: the header never completes.
+    const auto slow = run_slowloris(server.port(), 20, 2000ms, 250ms, 7s);
     EXPECT_EQ(slow.closed, 20u);
     for (const auto lifetime : slow.lifetimes) {
-        // The setting, plus the 200 ms sweep, plus scheduling slack. Counting from the first byte
-        // (the defect) gives 1000 + 1500 ms.
-        EXPECT_LE(lifetime, 2150ms);
+        // The setting, plus the 200 ms sweep, plus slack for a loaded machine. Counting from the
+        // first byte (the defect) gives 2000 + 1500 ms.
+        EXPECT_LE(lifetime, 2500ms);
         EXPECT_GE(lifetime, 1400ms);
     }
     EXPECT_EQ(slow.answered_408, 20u);
@@ -80,7 +80,7 @@ TEST(Timeouts, KeepAliveRequestHeadersDeadlineCountsFromThePreviousResponse) {
     ASSERT_EQ(c.read_response().status, 200);
     const auto answered = Clock::now();
     // Quiet for most of the headers timeout (still within the idle limit), then a trickle.
-    std::this_thread::sleep_for(1500ms);
+    std::this_thread::sleep_for(1800ms);
     const std::string request = "GET /health HTTP/1.1\r\nX-Slow: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
     bool closed = false;
     for (const char byte : request) {
@@ -97,8 +97,9 @@ TEST(Timeouts, KeepAliveRequestHeadersDeadlineCountsFromThePreviousResponse) {
     }
     if (!closed) closed = c.closed_by_peer(3s);
     EXPECT_TRUE(closed);
-    // idle (1.5 s) + headers (2 s) before the fix; now 2 s from the response.
-    EXPECT_LE(Clock::now() - answered, 2500ms);
+    // Quiet (1.8 s) + headers (2 s) before the fix; now 2 s from the response, plus the sweep
+    // and slack for a loaded machine.
+    EXPECT_LE(Clock::now() - answered, 2800ms);
 }
 
 // ---- access tokens (defects 4 and 5) ----
@@ -368,10 +369,13 @@ TEST(ConnectionLimits, ProcessCapAnswers503OverloadedThenEvictsOldestIdleKeepAli
     // They finish their requests and stay open as idle keep-alive connections...
     for (auto& c : busy) c->send("Host: x\r\n\r\n");
     for (auto& c : busy) ASSERT_EQ(c->read_response().status, 200);
-    // ...which a newcomer now pushes out, oldest first: it is served.
+    // ...which a newcomer now pushes out (the longest idle on the I/O thread it lands on): it is
+    // served, and one of them was closed.
     const auto r = get(server.port(), "/health");
     EXPECT_EQ(r.status, 200);
-    EXPECT_TRUE(busy.front()->closed_by_peer(2s));  // the oldest idle one went
+    std::size_t closed = 0;
+    for (auto& c : busy) closed += c->closed_by_peer(50ms) ? 1u : 0u;
+    EXPECT_GE(closed, 1u);
     const auto metrics = get(server.port(), "/metrics").body;
     EXPECT_EQ(
         metric(metrics, "portcullis_http_connections_rejected_total{reason=\"max_connections\"}"),
