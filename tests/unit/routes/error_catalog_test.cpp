@@ -32,8 +32,7 @@ TEST(ErrorCatalog, ReadmeTableListsEveryCodeWithItsStatusAndMessage) {
             if (!line.starts_with("| " + std::to_string(entry.status) + " |")) continue;
             if (line.find("`" + std::string(entry.code) + "`") == std::string::npos) continue;
             found = true;
-            EXPECT_NE(line.find("`" + std::string(entry.message) + "`"), std::string::npos)
-                << line;
+            EXPECT_NE(line.find("`" + std::string(entry.message) + "`"), std::string::npos) << line;
         }
         EXPECT_TRUE(found);
     }
