@@ -16,6 +16,9 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
 
+#include <linux/filter.h>
+#include <sys/socket.h>
+
 #include <algorithm>
 #include <atomic>
 #include <charconv>
@@ -40,6 +43,14 @@ constexpr auto kHousekeepingInterval = std::chrono::milliseconds(50);
 // Deadlines are enforced by a sweep (as Node's server does), not a timer per operation: no
 // timer work on the request path, at the cost of this much lateness.
 constexpr int kSweepEveryTicks = 4;
+// While draining, how long a keep-alive connection may sit idle between requests before it is
+// closed. A client that is busy on it sends its next request well within this and gets
+// `Connection: close` on the answer (nothing lost); closing at once would race a request already
+// on the wire, which the client sees as a connection closed without a response.
+constexpr auto kDrainingIdleTimeout = std::chrono::milliseconds(1000);
+// How long handshakes already under way get to complete once new ones are refused, before the
+// listener closes: a few round trips of any network a client sits behind.
+constexpr auto kHandshakeGrace = std::chrono::milliseconds(100);
 using Clock = std::chrono::steady_clock;
 
 // `Date` header text, recomputed at most once per second per thread.
@@ -74,6 +85,7 @@ struct ConnectionState {
     Clock::time_point deadline = Clock::time_point::max();
     bool timed_out = false;
     bool idle = true;
+    bool fresh = true;  // accepted, first request not read yet: the client is about to send it
 
     void expires_after(std::chrono::milliseconds d) {
         deadline = Clock::now() + d;
@@ -92,7 +104,8 @@ struct Server::Impl {
         std::unique_ptr<tcp::acceptor> acceptor;
         std::thread thread;
         std::list<ConnectionState*> connections;
-        bool closing = false;
+        bool draining = false;  // shutdown began: answer with `Connection: close`
+        bool closing = false;   // listener closed: idle connections end now
     };
 
     Impl(ServerOptions o, const Pipeline& p, observability::Logger& l)
@@ -103,6 +116,7 @@ struct Server::Impl {
     observability::Logger& logger;
     std::vector<std::unique_ptr<Worker>> workers;
     std::atomic<int> open_connections{0};
+    std::atomic<int> open_listeners{0};
     std::uint16_t bound_port = 0;
 
     std::unique_ptr<tcp::acceptor> make_acceptor(asio::io_context& ioc, std::uint16_t port) {
@@ -280,14 +294,15 @@ struct Server::Impl {
             if (buffer.size() == 0) {
                 // Idle: waiting for the next request. Shutdown cancels connections in this state.
                 connection.idle = true;
-                if (worker.closing) co_return;
-                connection.expires_after(first ? header_timeout : options.keepalive_timeout);
+                if (worker.closing && !first) co_return;
+                connection.expires_after(idle_timeout(worker, first, header_timeout));
                 auto [ec, n] =
                     co_await connection.socket.async_read_some(buffer.prepare(8192), kUseTuple);
                 if (ec) co_return;  // closed, idle timeout or shutdown: close silently
                 buffer.commit(n);
             }
             connection.idle = false;
+            connection.fresh = false;
             const auto start = Clock::now();
             connection.deadline = start + header_timeout;
 
@@ -349,8 +364,8 @@ struct Server::Impl {
             Response response = co_await pipeline.run(request);
 
             // An unread body leaves the stream unusable; shutdown closes after this response.
-            const bool keep_alive =
-                client_keep_alive && !body_too_large && !body_incomplete && !worker.closing;
+            const bool keep_alive = client_keep_alive && !body_too_large && !body_incomplete &&
+                                    !worker.draining && !worker.closing;
             const bool written =
                 co_await write_response(connection, response, request.is_head(), keep_alive);
             if (!written || !keep_alive) co_return;
@@ -358,15 +373,80 @@ struct Server::Impl {
         }
     }
 
-    void close_idle(Worker& worker) {
+    std::chrono::milliseconds idle_timeout(const Worker& worker, bool first,
+                                           std::chrono::milliseconds header_timeout) const {
+        const auto timeout = first ? header_timeout : options.keepalive_timeout;
+        return worker.draining ? std::min(timeout, kDrainingIdleTimeout) : timeout;
+    }
+
+    // Connections idle right now get the draining idle timeout from now on.
+    void start_draining(Worker& worker) {
+        worker.draining = true;
+        const auto limit = Clock::now() + kDrainingIdleTimeout;
+        for (auto* connection : worker.connections) {
+            if (connection->idle) connection->deadline = std::min(connection->deadline, limit);
+        }
+    }
+
+    // Stops the listener without resetting a connection on its way (decisions E.6): first new
+    // handshakes are refused (see refuse_new_handshakes), then, once the ones in progress have had
+    // time to complete, the backlog is accepted and the listener closed.
+    asio::awaitable<void> stop_listening(Worker& worker) {
+        if (worker.acceptor && worker.acceptor->is_open()) {
+            refuse_new_handshakes(*worker.acceptor);
+            asio::steady_timer grace(worker.ioc, kHandshakeGrace);
+            co_await grace.async_wait(kUseTuple);
+        }
+        close_listener(worker);
+    }
+
+    // A socket filter on the listener that drops SYNs, and only SYNs: a handshake in progress
+    // still completes (its ACK passes) and is accepted, while a new client's SYN goes unanswered
+    // and is retried by its kernel, by when the port is closed (refused: nothing was sent) or
+    // served by a new process. The filter sees the TCP header at offset 0 (flags at byte 13).
+    static void refuse_new_handshakes(tcp::acceptor& acceptor) {
+        static sock_filter drop_syn[] = {
+            {BPF_LD | BPF_B | BPF_ABS, 0, 0, 13},      // A = TCP flags
+            {BPF_JMP | BPF_JSET | BPF_K, 0, 1, 0x02},  // SYN set? (a listener never gets SYN-ACK)
+            {BPF_RET | BPF_K, 0, 0, 0},                // drop
+            {BPF_RET | BPF_K, 0, 0, 0xffffffffu},      // keep
+        };
+        const sock_fprog program{static_cast<unsigned short>(std::size(drop_syn)), drop_syn};
+        ::setsockopt(acceptor.native_handle(), SOL_SOCKET, SO_ATTACH_FILTER, &program,
+                     sizeof program);
+    }
+
+    void close_listener(Worker& worker) {
         worker.closing = true;
-        if (worker.acceptor) {
+        if (worker.acceptor && worker.acceptor->is_open()) {
+            accept_backlog(worker);
             beast::error_code ignored;
             worker.acceptor->close(ignored);
         }
+        const auto limit = Clock::now() + kDrainingIdleTimeout;
         for (auto* connection : worker.connections) {
             beast::error_code ignored;
-            if (connection->idle) connection->socket.cancel(ignored);
+            // A fresh connection is a request on its way: it gets a moment to arrive.
+            if (connection->fresh) {
+                connection->deadline = std::min(connection->deadline, limit);
+            } else if (connection->idle) {
+                connection->socket.cancel(ignored);
+            }
+        }
+        --open_listeners;
+    }
+
+    // Closing a listener resets the connections the kernel completed but nobody accepted yet:
+    // take them first, so that they are answered (with `Connection: close`) like the others.
+    void accept_backlog(Worker& worker) {
+        beast::error_code ec;
+        worker.acceptor->non_blocking(true, ec);
+        if (ec) return;
+        for (;;) {
+            tcp::socket socket(worker.ioc);
+            worker.acceptor->accept(socket, ec);
+            if (ec) return;
+            asio::co_spawn(worker.ioc, run_connection(worker, std::move(socket)), asio::detached);
         }
     }
 };
@@ -390,6 +470,7 @@ void Server::start() {
         worker->acceptor = impl_->make_acceptor(worker->ioc, port);
         port = worker->acceptor->local_endpoint().port();
         impl_->workers.push_back(std::move(worker));
+        ++impl_->open_listeners;
     }
     impl_->bound_port = port;
 
@@ -410,15 +491,22 @@ std::uint16_t Server::port() const {
     return impl_->bound_port;
 }
 
+void Server::begin_draining() {
+    for (auto& w : impl_->workers) {
+        Impl::Worker& worker = *w;
+        asio::post(worker.ioc, [this, &worker] { impl_->start_draining(worker); });
+    }
+}
+
 void Server::stop_accepting() {
     for (auto& w : impl_->workers) {
         Impl::Worker& worker = *w;
-        asio::post(worker.ioc, [this, &worker] { impl_->close_idle(worker); });
+        asio::co_spawn(worker.ioc, impl_->stop_listening(worker), asio::detached);
     }
 }
 
 bool Server::wait_until_idle(std::chrono::steady_clock::time_point deadline) {
-    while (impl_->open_connections.load() > 0) {
+    while (impl_->open_listeners.load() > 0 || impl_->open_connections.load() > 0) {
         if (std::chrono::steady_clock::now() >= deadline) return false;
         std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
