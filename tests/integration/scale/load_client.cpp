@@ -5,6 +5,8 @@
 // complete answer is "lost"; a connection that could not be opened is a connect error (nothing was
 // sent). The summary is one JSON object on stdout (or --out), with a timeline of outcomes.
 //
+// SIGTERM or SIGINT ends the run early (the summary is still written).
+//
 //   portcullis_load --port P [--host 127.0.0.1] [--connections 8] [--duration-ms 5000]
 //                   [--mix health=1,read=4,refresh=2,login=1] [--think-ms 0] [--timeline-ms 100]
 //                   [--timeout-ms 10000] [--password ...] [--out FILE]
@@ -15,6 +17,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -30,6 +33,11 @@
 
 namespace {
 using portcullis::test::Connection;
+
+std::atomic<bool> g_stop{false};
+extern "C" void on_stop_signal(int) {
+    g_stop = true;
+}
 using portcullis::test::HttpResponse;
 using Clock = std::chrono::steady_clock;
 namespace json = boost::json;
@@ -173,7 +181,7 @@ void worker(int index, const std::string& run_id, const Options& o, Shared& shar
     const bool needs_user = o.weights[1] + o.weights[2] + o.weights[3] > 0;
     std::unique_ptr<Connection> connection;
     // Registration is set-up, not load: retried until it works (or the run ends).
-    while (needs_user && session.access.empty() && Clock::now() < deadline) {
+    while (needs_user && session.access.empty() && Clock::now() < deadline && !g_stop) {
         try {
             const auto r = portcullis::test::post_json(
                 o.port, "/auth/register",
@@ -192,7 +200,7 @@ void worker(int index, const std::string& run_id, const Options& o, Shared& shar
 
     std::size_t step = static_cast<std::size_t>(index) % std::max<std::size_t>(1, cycle.size());
     bool relogin = false;
-    while (Clock::now() < deadline && !cycle.empty()) {
+    while (Clock::now() < deadline && !cycle.empty() && !g_stop) {
         Op op = relogin ? Op::login : cycle[step++ % cycle.size()];
         Tally t;
         std::string failure;
@@ -346,6 +354,8 @@ int main(int argc, char** argv) {
         std::cerr << "portcullis_load: bad argument value\n";
         return 2;
     }
+    std::signal(SIGTERM, on_stop_signal);
+    std::signal(SIGINT, on_stop_signal);
     std::random_device random;
     const std::string run_id = std::to_string(random()) + std::to_string(random() % 1000);
 

@@ -53,6 +53,11 @@ LoadRun::~LoadRun() {
     std::filesystem::remove_all(dir_, ignored);
 }
 
+LoadResult LoadRun::stop() {
+    if (pid_ > 0) ::kill(pid_, SIGTERM);
+    return wait();
+}
+
 LoadResult LoadRun::wait() {
     int status = 0;
     ::waitpid(pid_, &status, 0);

@@ -40,6 +40,8 @@ public:
     LoadRun(const LoadRun&) = delete;
     LoadRun& operator=(const LoadRun&) = delete;
 
+    // Ends the run now (SIGTERM), then as wait().
+    LoadResult stop();
     // Waits for the run to end and parses its summary; throws when it failed.
     LoadResult wait();
 
