@@ -15,7 +15,6 @@
 
 #include <unistd.h>
 
-#include "command.hpp"
 #include "http_client.hpp"
 #include "load.hpp"
 #include "redis_cluster.hpp"
