@@ -201,7 +201,10 @@ void worker(int index, const std::string& run_id, const Options& o, Shared& shar
     std::size_t step = static_cast<std::size_t>(index) % std::max<std::size_t>(1, cycle.size());
     bool relogin = false;
     while (Clock::now() < deadline && !cycle.empty() && !g_stop) {
-        Op op = relogin ? Op::login : cycle[step++ % cycle.size()];
+        // A session that a failed refresh may have rotated is replaced at its next refresh slot,
+        // so the rest of the mix (health checks, reads) keeps its share during an outage.
+        Op op = cycle[step++ % cycle.size()];
+        if (op == Op::refresh && relogin) op = Op::login;
         Tally t;
         std::string failure;
         const auto sent_at = Clock::now();
