@@ -26,7 +26,11 @@ results_file=${CHAOS_RESULTS:-$scratch/results.md}
 
 cleanup() {
     local pid
-    for pid in "${pids[@]}"; do kill -CONT "$pid" 2>/dev/null || true; kill -KILL "$pid" 2>/dev/null || true; done
+    for pid in "${pids[@]}"; do
+        kill -CONT "$pid" 2>/dev/null || true
+        kill -KILL "$pid" 2>/dev/null || true
+        wait "$pid" 2>/dev/null || true  # reaped here, so the shell prints no "Killed" line
+    done
     if [ -n "$pg_data" ] && [ -f "$pg_data/postmaster.pid" ]; then
         pg_cont || true
         as_pg "$PG_BIN/pg_ctl" -D "$pg_data" -m immediate -w stop >/dev/null 2>&1 || true

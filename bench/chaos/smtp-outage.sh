@@ -47,15 +47,16 @@ fault_end=$(now_ms)
 delivered_at=""
 deadline=$((SECONDS + 60))
 while [ $SECONDS -lt $deadline ]; do
-    count=$(grep -rhs "^X-RcptTo: outage-$run_id-" "$maildir/new" "$maildir/cur" | sort -u | wc -l)
+    count=$( (grep -rhs "^X-RcptTo: outage-$run_id-" "$maildir/new" "$maildir/cur" || true) | sort -u | wc -l)
     if [ "$count" -ge "$backlog" ]; then delivered_at=$(now_ms); break; fi
     sleep 0.1
 done
 load_wait
 probe_stop
 sleep 2  # several more outbox polls: a duplicate would show now
-total=$(grep -rhs "^X-RcptTo: outage-$run_id-" "$maildir/new" "$maildir/cur" | wc -l)
-unique=$(grep -rhs "^X-RcptTo: outage-$run_id-" "$maildir/new" "$maildir/cur" | sort -u | wc -l)
+recipients() { grep -rhs "^X-RcptTo: outage-$run_id-" "$maildir/new" "$maildir/cur" || true; }
+total=$(recipients | wc -l)
+unique=$(recipients | sort -u | wc -l)
 drain="never"
 [ -n "$delivered_at" ] && drain="$((delivered_at - fault_end)) ms"
 figures "SMTP sink down ($accepted/$backlog resets answered 202; backlog of $unique delivered $drain after it returned, $((total - unique)) duplicates)" \
