@@ -51,9 +51,10 @@ TEST(Faults, ProbesNeverWaitOnAFrozenRedis) {
     redis.resume();
     std::cout << "frozen Redis: slowest /health " << slowest_health.count()
               << " ms, slowest /ready " << slowest_ready.count() << " ms\n";
-    // The Redis call timeout is 500 ms: a probe behind the global limiter's EVALSHA waits that.
-    EXPECT_LT(slowest_health, 150ms);
-    EXPECT_LT(slowest_ready, 150ms);
+    // The Redis call timeout is 500 ms: a probe behind the global limiter's EVALSHA waits that
+    // (measured before the fix: 503 ms and 500 ms). The margin is for a busy 2-core machine.
+    EXPECT_LT(slowest_health, 300ms);
+    EXPECT_LT(slowest_ready, 300ms);
 }
 
 // Registers a user on `port`; returns {access token, user id} via the protected read path.
