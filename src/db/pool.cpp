@@ -136,6 +136,7 @@ void Pool::report(const std::vector<std::shared_ptr<Queued>>& batch, bool comple
     bool probe = false;
     for (const auto& queued : batch) probe = probe || queued->probe;
     if (completed) {
+        last_completion_ = Clock::now();
         options_.breaker->succeeded(probe);
     } else if (unresponsive) {
         options_.breaker->unresponsive(probe);
@@ -287,7 +288,8 @@ asio::awaitable<Result> Pool::execute(const Statement& statement, std::span<cons
 }
 
 asio::awaitable<bool> Pool::ping(std::chrono::milliseconds timeout) {
-    const auto deadline = Clock::now() + timeout;
+    const auto started = Clock::now();
+    const auto deadline = started + timeout;
     try {
         if (!pending_ping_ || !pending_ping_->joinable()) pending_ping_ = enqueue(kPing, {});
     } catch (const DatabaseUnavailable&) {
@@ -298,8 +300,10 @@ asio::awaitable<bool> Pool::ping(std::chrono::milliseconds timeout) {
         co_await await_done(round, deadline);
         co_return true;
     } catch (const std::exception&) {
-        // Sent and not answered in time: the readiness probe's verdict is the breaker's too.
-        if (round->sent && !round->done) options_.breaker->unresponsive(false);
+        // Nothing came back from Postgres on this thread for as long as the probe waited, whether
+        // the ping was sent or stuck behind round trips that do not end: the readiness probe's
+        // verdict is the breaker's too.
+        if (!round->done && last_completion_ < started) options_.breaker->unresponsive(false);
         co_return false;
     }
 }
