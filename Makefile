@@ -8,7 +8,7 @@ export CCACHE_BASEDIR := $(CURDIR)
 export CCACHE_NOHASHDIR := true
 
 .PHONY: deps build build-asan build-debug run test test-release test-asan bench format lint tidy stack stop clean \
-	image test-container fuzz
+	image test-container fuzz cluster cluster-down chaos
 
 deps:
 	@scripts/install-deps.sh
@@ -56,6 +56,20 @@ FUZZ_SECONDS ?= 60
 fuzz:
 	@scripts/install-deps.sh --fuzz
 	@FUZZ_SECONDS=$(FUZZ_SECONDS) fuzz/run.sh
+# Three replicas of the release build behind HAProxy (TCP mode) on the local stack; see
+# scripts/cluster.sh for its knobs (CLUSTER_MODE=http, CLUSTER_REPLICAS, ...) and `roll`/`status`.
+cluster: build stack
+	@scripts/cluster.sh up
+
+cluster-down:
+	@scripts/cluster.sh down
+
+# Every fault of issue #17 under load (Postgres stopped and frozen, Redis killed and frozen in each
+# failure mode, SMTP outage, a replica SIGKILLed, rolling restarts): one table of figures, also in
+# bench/results/chaos.md. Builds the release binary and the load client first.
+chaos: deps
+	@scripts/build.sh release
+	@bench/chaos/run.sh
 
 format:
 	@git ls-files '*.cpp' '*.hpp' | xargs clang-format -i

@@ -17,6 +17,7 @@ packages=(
     "${build_packages[@]}"
     libgtest-dev libgmock-dev libbenchmark-dev clang-format
     postgresql-15 postgresql-client-15 redis-server python3-aiosmtpd nginx wrk curl procps
+    haproxy     # scripts/cluster.sh: replicas behind a load balancer (scale tests, make chaos)
     prometheus  # for promtool: tests run `promtool check metrics` on /metrics (service never started)
     yamllint python3-yaml docker-compose  # deployment kit tests (tests/deploy): lint, parse, `config`
     chromium    # the browser test of /docs (tests/tools/docs_browser.mjs, puppeteer-core)

@@ -122,6 +122,14 @@ struct App::Graph {
                       service_metrics.session_cleanup_last_success),
           limiters(redis.get(), config.rate_limit_redis_failure_mode) {
         observability::export_log_metrics(metrics, logger);
+        database.breaker().set_listener([this](bool open) {
+            if (open) {
+                logger.log(Level::error,
+                           "Database unresponsive: requests fail fast until a probe answers");
+            } else {
+                logger.log(Level::info, "Database responsive again");
+            }
+        });
         auth_service.set_events(&service_metrics);
         auth_service.set_one_time_tokens(&one_time_tokens);
         service_metrics.track_password_hash_queue(
@@ -331,6 +339,7 @@ std::uint16_t App::port() const {
 
 void App::begin_shutdown() {
     graph_->lifecycle.shutting_down = true;
+    graph_->server->begin_draining();
 }
 
 bool App::drain(std::chrono::steady_clock::time_point deadline) {

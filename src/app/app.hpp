@@ -42,7 +42,8 @@ public:
     std::uint16_t port() const;
 
     // Shutdown, in the order of contract 11 and decisions B.16:
-    // 1. /ready answers 503 SHUTTING_DOWN from now on.
+    // 1. /ready answers 503 SHUTTING_DOWN from now on, and every response says
+    //    `Connection: close` (decisions E.6); the listener stays open.
     void begin_shutdown();
     // 2. (after SHUTDOWN_DELAY_MS) stops accepting and waits for in-flight requests; false when
     //    `deadline` passed first.

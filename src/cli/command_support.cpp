@@ -10,7 +10,7 @@
 
 #include "db/database.hpp"
 #include "observability/logger.hpp"
-#include "redis/client.hpp"
+#include "redis/connections.hpp"
 #include "util/json_text.hpp"
 
 namespace portcullis::cli {
@@ -82,15 +82,15 @@ std::optional<CommandEnvironment> load_environment(config::Scope scope, ProblemS
 
 int run_on_database(
     const CommandEnvironment& environment, bool with_redis,
-    const std::function<boost::asio::awaitable<int>(db::Database&, redis::Client*)>& work) {
+    const std::function<boost::asio::awaitable<int>(db::Database&, redis::Commands*)>& work) {
     boost::asio::io_context io;
     db::Database database(
         *environment.database,
         {.size = 1, .statement_timeout = environment.config.database_statement_timeout});
     database.attach_this_thread(io);
-    std::shared_ptr<redis::Client> client;
+    std::shared_ptr<redis::Commands> client;
     if (with_redis && environment.redis) {
-        client = std::make_shared<redis::Client>(
+        client = redis::make_client(
             io, *environment.redis,
             redis::ClientOptions{.call_timeout = environment.config.rate_limit_redis_timeout});
         client->start();

@@ -22,7 +22,7 @@ class Database;
 }
 
 namespace portcullis::redis {
-class Client;
+class Commands;
 }
 
 namespace portcullis::cli {
@@ -53,6 +53,6 @@ std::string problems_json(const config::Problems& problems);
 // rethrows what it threw, after the connections are closed.
 int run_on_database(
     const CommandEnvironment& environment, bool with_redis,
-    const std::function<boost::asio::awaitable<int>(db::Database&, redis::Client*)>& work);
+    const std::function<boost::asio::awaitable<int>(db::Database&, redis::Commands*)>& work);
 
 }  // namespace portcullis::cli

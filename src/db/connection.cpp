@@ -18,6 +18,15 @@ namespace asio = boost::asio;
 namespace {
 constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
 
+// Errors after which this session can no longer serve writes: the server turned read-only (a
+// demoted primary or a standby behind a stale address, SQLSTATE 25006) or is shutting down
+// (57P01-57P03, class 08). The connection is dropped and the request gets 503, so the next dial
+// (with `target_session_attrs=read-write`, the new primary) takes over.
+bool session_unusable(std::string_view sqlstate) {
+    return sqlstate == "25006" || sqlstate == "57P01" || sqlstate == "57P02" ||
+           sqlstate == "57P03" || sqlstate.starts_with("08");
+}
+
 std::string connection_error(pg_conn* conn) {
     std::string message = conn != nullptr ? PQerrorMessage(conn) : "out of memory";
     while (!message.empty() && (message.back() == '\n' || message.back() == ' '))
@@ -50,11 +59,11 @@ void Connection::adopt_socket() {
     if (fd >= 0) socket_.assign(fd);
 }
 
-void Connection::fail(const std::string& what) {
+void Connection::fail(const std::string& what, bool deadline_passed) {
     broken_ = true;
     disarm();
     drop_socket();
-    throw DatabaseUnavailable(what);
+    throw DatabaseUnavailable(what, deadline_passed);
 }
 
 void Connection::arm(Clock::time_point deadline) {
@@ -77,11 +86,11 @@ void Connection::disarm() {
 }
 
 asio::awaitable<void> Connection::wait(bool for_write) {
-    if (timed_out_) fail("database deadline exceeded");
+    if (timed_out_) fail("database deadline exceeded", true);
     auto [ec] = co_await socket_.async_wait(for_write ? asio::posix::descriptor_base::wait_write
                                                       : asio::posix::descriptor_base::wait_read,
                                             kUseTuple);
-    if (timed_out_) fail("database deadline exceeded");
+    if (timed_out_) fail("database deadline exceeded", true);
     if (ec) fail("database socket error: " + ec.message());
 }
 
@@ -181,6 +190,10 @@ asio::awaitable<Result> Connection::collect() {
         // The server cancelled the statement at statement_timeout: the database is too slow, which
         // is an availability problem, not a bug. The connection itself stays usable.
         if (error->sqlstate() == "57014") throw DatabaseUnavailable("statement timeout exceeded");
+        if (session_unusable(error->sqlstate())) {
+            fail("database session unusable (SQLSTATE " + error->sqlstate() +
+                 "): " + error->what());
+        }
         throw *error;
     }
     co_return last;
@@ -231,7 +244,7 @@ asio::awaitable<pg_result*> Connection::next_result() {
 }
 
 namespace {
-std::exception_ptr error_of(PGresult* result) {
+std::exception_ptr error_of(PGresult* result, bool& unusable) {
     const auto status = PQresultStatus(result);
     if (status == PGRES_PIPELINE_ABORTED) {
         return std::make_exception_ptr(QueryError("", "statement skipped after an earlier error"));
@@ -242,6 +255,11 @@ std::exception_ptr error_of(PGresult* result) {
     while (!message.empty() && message.back() == '\n') message.pop_back();
     if (state != nullptr && std::string_view(state) == "57014") {
         return std::make_exception_ptr(DatabaseUnavailable("statement timeout exceeded"));
+    }
+    if (state != nullptr && session_unusable(state)) {
+        unusable = true;
+        return std::make_exception_ptr(DatabaseUnavailable("database session unusable (SQLSTATE " +
+                                                           std::string(state) + "): " + message));
     }
     return std::make_exception_ptr(QueryError(state != nullptr ? state : "", message));
 }
@@ -290,12 +308,13 @@ asio::awaitable<void> Connection::execute_batch(std::span<BatchItem*> items,
     if (cork) set_cork(PQsocket(conn_), false);
     co_await flush();
 
+    bool unusable = false;
     for (std::size_t i = 0; i < items.size(); ++i) {
         BatchItem& item = *items[i];
         if (prepares[i]) {
             PGresult* prepared = co_await next_result();
             if (prepared != nullptr) {
-                if (auto error = error_of(prepared)) {
+                if (auto error = error_of(prepared, unusable)) {
                     item.error = error;
                     prepared_.erase(std::string(item.statement->name));
                 }
@@ -308,7 +327,7 @@ asio::awaitable<void> Connection::execute_batch(std::span<BatchItem*> items,
             if (result != nullptr) PQclear(result);
             fail("unexpected result order in pipeline");
         }
-        if (auto error = error_of(result); error && !item.error) item.error = error;
+        if (auto error = error_of(result, unusable); error && !item.error) item.error = error;
         item.result = Result(result);
         co_await next_result();                   // the NULL that ends the query
         PGresult* sync = co_await next_result();  // each item ends with its sync marker
@@ -318,6 +337,11 @@ asio::awaitable<void> Connection::execute_batch(std::span<BatchItem*> items,
     }
     if (PQexitPipelineMode(conn_) == 0) fail(connection_error(conn_));
     disarm();
+    // The items carry their 503; the pool drops the connection when the lease ends.
+    if (unusable) {
+        broken_ = true;
+        drop_socket();
+    }
 }
 
 asio::awaitable<Result> Connection::execute(const Statement& statement,

@@ -93,7 +93,7 @@ private:
     void disarm();
     void adopt_socket();
     void drop_socket();
-    [[noreturn]] void fail(const std::string& what);
+    [[noreturn]] void fail(const std::string& what, bool deadline_passed = false);
 
     boost::asio::io_context& io_;
     pg_conn* conn_;

@@ -6,7 +6,10 @@
 namespace portcullis::db {
 
 Database::Database(ConnectionSettings settings, PoolOptions options)
-    : settings_(std::move(settings)), options_(options) {}
+    : settings_(std::move(settings)), options_(std::move(options)) {
+    // One breaker for every thread's pool: when one of them finds Postgres frozen, all fail fast.
+    if (!options_.breaker) options_.breaker = std::make_shared<Breaker>();
+}
 
 Database::~Database() = default;
 

@@ -29,6 +29,8 @@ public:
     Pool& local() const;
 
     const PoolOptions& options() const { return options_; }
+    // Shared by every thread's pool (decisions E.6).
+    Breaker& breaker() const { return *options_.breaker; }
 
     // Closes every pool; local() throws from then on. Call after the I/O threads have stopped and
     // before their io_contexts go.

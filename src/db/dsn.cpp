@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <array>
+#include <vector>
 
 #include "config/parse.hpp"
 #include "util/js_text.hpp"
@@ -56,7 +57,91 @@ void apply_schema(ConnectionSettings& settings) {
     settings.params.emplace_back("options", option);
 }
 
+struct HostList {
+    std::string hosts;  // `h1,h2` for libpq's host
+    std::string ports;  // `p1,p2` (empty entries: the default port); empty when none was given
+};
+
+// The host part of a multi-host authority (`h1:p1,[::1]:p2,h3`), as libpq reads its URLs.
+std::optional<HostList> split_hosts(std::string_view text, std::string& error) {
+    HostList list;
+    bool any_port = false;
+    std::vector<std::string> ports;
+    std::size_t at = 0;
+    while (at <= text.size()) {
+        auto end = text.find(',', at);
+        if (end == std::string_view::npos) end = text.size();
+        std::string_view entry = text.substr(at, end - at);
+        std::string_view host = entry;
+        std::string_view port;
+        if (entry.starts_with('[')) {
+            const auto close = entry.find(']');
+            if (close == std::string_view::npos) {
+                error = "DATABASE_URL has an unterminated [IPv6] host";
+                return std::nullopt;
+            }
+            host = entry.substr(1, close - 1);
+            if (close + 1 < entry.size()) {
+                if (entry[close + 1] != ':') {
+                    error = "DATABASE_URL has an invalid host list";
+                    return std::nullopt;
+                }
+                port = entry.substr(close + 2);
+            }
+        } else if (const auto colon = entry.rfind(':'); colon != std::string_view::npos) {
+            host = entry.substr(0, colon);
+            port = entry.substr(colon + 1);
+        }
+        if (host.empty() || port.find_first_not_of("0123456789") != std::string_view::npos) {
+            error = "DATABASE_URL has an invalid host list (expected host[:port],host[:port]...)";
+            return std::nullopt;
+        }
+        if (!list.hosts.empty()) list.hosts += ',';
+        list.hosts += host;
+        ports.emplace_back(port);
+        any_port = any_port || !port.empty();
+        at = end + 1;
+    }
+    if (any_port) {
+        for (std::size_t i = 0; i < ports.size(); ++i) {
+            if (i > 0) list.ports += ',';
+            list.ports += ports[i];
+        }
+    }
+    return list;
+}
+
+std::optional<ConnectionSettings> parse_single_host_uri(std::string_view text, std::string& error);
+
+// `scheme://[userinfo@]h1[:p1],h2[:p2]/...`: the host list is taken out, the rest is parsed as a
+// one-host URL, and the list goes to libpq's `host` and `port` (libpq tries them in order).
 std::optional<ConnectionSettings> parse_uri(std::string_view text, std::string& error) {
+    const auto authority_start = text.find("://") + 3;
+    auto authority_end = text.find_first_of("/?#", authority_start);
+    if (authority_end == std::string_view::npos) authority_end = text.size();
+    const std::string_view authority =
+        text.substr(authority_start, authority_end - authority_start);
+    const auto at = authority.rfind('@');
+    const std::size_t hosts_start = at == std::string_view::npos ? 0 : at + 1;
+    const std::string_view hosts = authority.substr(hosts_start);
+    if (hosts.find(',') == std::string_view::npos) return parse_single_host_uri(text, error);
+
+    const auto list = split_hosts(hosts, error);
+    if (!list) return std::nullopt;
+    std::string single(text.substr(0, authority_start + hosts_start));
+    single += "multi-host";
+    single += text.substr(authority_end);
+    auto settings = parse_single_host_uri(single, error);
+    if (!settings) return settings;
+    settings->masked = mask_database_url(text);
+    for (auto& [key, value] : settings->params) {
+        if (key == "host" && value == "multi-host") value = list->hosts;
+    }
+    if (!list->ports.empty()) settings->params.emplace_back("port", list->ports);
+    return settings;
+}
+
+std::optional<ConnectionSettings> parse_single_host_uri(std::string_view text, std::string& error) {
     const auto parsed = boost::urls::parse_uri(text);
     if (!parsed) {
         error = "DATABASE_URL is not a valid URL";

@@ -18,9 +18,10 @@ struct ConnectionSettings {
 };
 
 // Parses `postgresql://` / `postgres://` URLs (percent-decoded user, password, host, port,
-// database, query parameters) and `key=value` strings. Query parameters that only Prisma
-// understands are dropped (`schema` becomes `options=-c search_path=...`). Returns nullopt with
-// `error` set (never containing the password) when the text cannot be used.
+// database, query parameters; several hosts as `h1:p1,h2:p2`, libpq's multi-host form, for
+// failover with `target_session_attrs=read-write`) and `key=value` strings. Query parameters that
+// only Prisma understands are dropped (`schema` becomes `options=-c search_path=...`). Returns
+// nullopt with `error` set (never containing the password) when the text cannot be used.
 std::optional<ConnectionSettings> parse_database_url(std::string_view url, std::string& error);
 
 // The DSN with any password masked, whatever its form.

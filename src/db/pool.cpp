@@ -25,6 +25,7 @@ Lease::~Lease() {
 Pool::Pool(asio::io_context& io, ConnectionSettings settings, PoolOptions options)
     : io_(io), settings_(std::move(settings)), options_(options) {
     options_.size = std::max(1, options_.size);
+    if (!options_.breaker) options_.breaker = std::make_shared<Breaker>();
     // The server enforces the statement deadline too, so a slow query stops using resources.
     const std::string timeout_option =
         "-c statement_timeout=" + std::to_string(options_.statement_timeout.count());
@@ -83,6 +84,9 @@ asio::awaitable<std::shared_ptr<Connection>> Pool::dial(Clock::time_point deadli
         co_return connection;
     } catch (const DatabaseUnavailable& e) {
         --open_;
+        // A server that takes the TCP connection but never answers the handshake is frozen, not
+        // down: the breaker makes everyone else fail fast meanwhile.
+        if (e.deadline_passed()) options_.breaker->unresponsive(false);
         backoff_ = backoff_.count() == 0 ? options_.backoff_initial
                                          : std::min(backoff_ * 2, options_.backoff_max);
         backoff_started_ = Clock::now();
@@ -123,7 +127,33 @@ constexpr std::size_t kMaxBatch = 64;
 // big batches cost Postgres far fewer wake-ups than many small ones (measured: 50k → 65k /ready
 // req/s on 2 cores), while a deep queue still spreads over the pool.
 constexpr std::size_t kStatementsPerRunner = 32;
+// How long past the statement timeout a batch waits for the server's own cancellation.
+constexpr std::chrono::milliseconds kServerAnswerGrace{500};
 }  // namespace
+
+void Pool::report(const std::vector<std::shared_ptr<Queued>>& batch, bool completed,
+                  bool unresponsive) {
+    bool probe = false;
+    for (const auto& queued : batch) probe = probe || queued->probe;
+    if (completed) {
+        last_completion_ = Clock::now();
+        options_.breaker->succeeded(probe);
+    } else if (unresponsive) {
+        options_.breaker->unresponsive(probe);
+    } else if (probe) {
+        options_.breaker->probe_abandoned();
+    }
+}
+
+void Pool::fail_queued(const std::exception_ptr& error) {
+    while (!queue_.empty()) {
+        auto queued = std::move(queue_.front());
+        queue_.pop_front();
+        queued->item.error = error;
+        if (queued->probe) options_.breaker->probe_abandoned();
+        finish(*queued);
+    }
+}
 
 void Pool::finish(Queued& queued) {
     queued.done = true;
@@ -138,9 +168,9 @@ asio::awaitable<void> Pool::run_batches() {
     std::vector<BatchItem*> items;
     while (!queue_.empty()) {
         const auto deadline = Clock::now() + options_.statement_timeout;
+        batch.clear();
         try {
             Lease lease = co_await acquire(deadline);
-            batch.clear();
             items.clear();
             while (!queue_.empty() && batch.size() < kMaxBatch) {
                 batch.push_back(std::move(queue_.front()));
@@ -150,32 +180,58 @@ asio::awaitable<void> Pool::run_batches() {
             }
             if (batch.empty()) break;  // another runner took them while we waited
             statements_sent_ += batch.size();
+            bool completed = true;
+            bool unresponsive = false;
             try {
-                co_await lease->execute_batch(items, deadline);
-            } catch (const DatabaseUnavailable&) {
+                // Postgres enforces statement_timeout itself and answers 57014; only a server
+                // that says nothing at all outlives this grace, and that is what trips the breaker.
+                co_await lease->execute_batch(items, deadline + kServerAnswerGrace);
+            } catch (const DatabaseUnavailable& e) {
+                completed = false;
+                unresponsive = e.deadline_passed();
                 const auto error = std::current_exception();
                 for (auto* item : items) {
                     if (!item->error) item->error = error;
                 }
             }
+            report(batch, completed, unresponsive);
             for (auto& queued : batch) finish(*queued);
+            // Postgres stopped answering: what still waits here fails now, not at its deadline.
+            if (unresponsive) {
+                fail_queued(std::make_exception_ptr(
+                    DatabaseUnavailable("database unresponsive (failing fast)")));
+            }
         } catch (const DatabaseUnavailable&) {
             // No connection to be had: everything waiting fails now rather than at its deadline.
-            const auto error = std::current_exception();
-            while (!queue_.empty()) {
-                auto queued = std::move(queue_.front());
-                queue_.pop_front();
-                queued->item.error = error;
-                finish(*queued);
-            }
+            fail_queued(std::current_exception());
         }
     }
     --runners_;
 }
 
+namespace {
+constexpr Statement kPing{"portcullis_ping", "SELECT 1"};
+}  // namespace
+
 std::shared_ptr<Pool::Queued> Pool::enqueue(const Statement& statement,
                                             std::span<const Param> params) {
+    bool probe = false;
+    if (!options_.breaker->admit(probe)) {
+        throw DatabaseUnavailable("database unresponsive (failing fast until a probe answers)");
+    }
+    if (probe && &statement != &kPing) {
+        // A user's statement never serves as the probe (it would wait out the deadline if
+        // Postgres is still frozen): a `SELECT 1` goes in its place, and the caller fails fast.
+        push(kPing, {}, true);
+        throw DatabaseUnavailable("database unresponsive (probing)");
+    }
+    return push(statement, params, probe);
+}
+
+std::shared_ptr<Pool::Queued> Pool::push(const Statement& statement, std::span<const Param> params,
+                                         bool probe) {
     auto queued = std::make_shared<Queued>();
+    queued->probe = probe;
     queued->item.statement = &statement;
     queued->item.params.assign(params.begin(), params.end());
     queue_.push_back(queued);
@@ -217,6 +273,7 @@ asio::awaitable<void> Pool::await_done(const std::shared_ptr<Queued>& queued,
         if (queued->waiting == 0 && !queued->sent) {
             queued->withdrawn = true;
             std::erase(queue_, queued);
+            if (queued->probe) options_.breaker->probe_abandoned();
         }
         throw DatabaseUnavailable("database deadline exceeded while queued");
     }
@@ -231,14 +288,22 @@ asio::awaitable<Result> Pool::execute(const Statement& statement, std::span<cons
 }
 
 asio::awaitable<bool> Pool::ping(std::chrono::milliseconds timeout) {
-    static constexpr Statement kPing{"portcullis_ping", "SELECT 1"};
-    const auto deadline = Clock::now() + timeout;
-    if (!pending_ping_ || !pending_ping_->joinable()) pending_ping_ = enqueue(kPing, {});
+    const auto started = Clock::now();
+    const auto deadline = started + timeout;
+    try {
+        if (!pending_ping_ || !pending_ping_->joinable()) pending_ping_ = enqueue(kPing, {});
+    } catch (const DatabaseUnavailable&) {
+        co_return false;  // the breaker is open and another statement is the probe
+    }
     const auto round = pending_ping_;
     try {
         co_await await_done(round, deadline);
         co_return true;
     } catch (const std::exception&) {
+        // Nothing came back from Postgres on this thread for as long as the probe waited, whether
+        // the ping was sent or stuck behind round trips that do not end: the readiness probe's
+        // verdict is the breaker's too.
+        if (!round->done && last_completion_ < started) options_.breaker->unresponsive(false);
         co_return false;
     }
 }

@@ -14,6 +14,7 @@
 #include <memory>
 #include <vector>
 
+#include "db/breaker.hpp"
 #include "db/connection.hpp"
 
 namespace portcullis::db {
@@ -25,6 +26,9 @@ struct PoolOptions {
     std::chrono::milliseconds backoff_initial{50};
     std::chrono::milliseconds backoff_max{500};
     HostLookup host_lookup{};  // how dials resolve host names; empty: the system resolver
+    // Shared by the pools of one Database (each thread's pool sees Postgres freeze at once);
+    // null: the pool makes its own.
+    std::shared_ptr<Breaker> breaker{};
 };
 
 class Pool;
@@ -52,11 +56,13 @@ public:
     Pool(const Pool&) = delete;
     Pool& operator=(const Pool&) = delete;
 
-    // A healthy connection, waiting for one up to `deadline`. Throws DatabaseUnavailable.
+    // A healthy connection, waiting for one up to `deadline`. Throws DatabaseUnavailable. Not
+    // gated by the breaker (the session cleanup job holds its own lease).
     boost::asio::awaitable<Lease> acquire(Clock::time_point deadline);
 
     // One statement with the statement deadline. Concurrent calls are batched: a runner takes a
     // connection and pipelines everything queued, so N waiting requests cost one round trip.
+    // While the breaker is open it throws DatabaseUnavailable at once (unless it is the probe).
     boost::asio::awaitable<Result> execute(const Statement& statement,
                                            std::span<const Param> params);
 
@@ -67,6 +73,7 @@ public:
     boost::asio::awaitable<bool> ping(std::chrono::milliseconds timeout);
 
     const PoolOptions& options() const { return options_; }
+    Breaker& breaker() const { return *options_.breaker; }
     int open_connections() const { return open_; }
     int idle_connections() const { return static_cast<int>(idle_.size()); }
     int waiting() const { return static_cast<int>(waiters_.size()); }
@@ -86,13 +93,20 @@ private:
         // the item is done.
         std::vector<std::shared_ptr<boost::asio::steady_timer>> wakes;
         int waiting = 0;
+        bool probe = false;      // the statement the open breaker let through
         bool sent = false;       // taken into a batch: too late to join
         bool withdrawn = false;  // every caller gave up before it was sent
         bool done = false;
         bool joinable() const { return !sent && !withdrawn && !done; }
     };
     boost::asio::awaitable<void> run_batches();
+    // Throws DatabaseUnavailable when the breaker refuses the statement.
     std::shared_ptr<Queued> enqueue(const Statement& statement, std::span<const Param> params);
+    std::shared_ptr<Queued> push(const Statement& statement, std::span<const Param> params,
+                                 bool probe);
+    void report(const std::vector<std::shared_ptr<Queued>>& batch, bool completed,
+                bool unresponsive);
+    void fail_queued(const std::exception_ptr& error);
     // Waits for `queued` until `deadline`; rethrows its error, throws DatabaseUnavailable at the
     // deadline. The item is withdrawn when its last waiter gives up before it was sent.
     boost::asio::awaitable<void> await_done(const std::shared_ptr<Queued>& queued,
@@ -115,6 +129,7 @@ private:
     int runners_ = 0;
     std::uint64_t statements_sent_ = 0;
     std::shared_ptr<Queued> pending_ping_;  // the readiness query new pings may still join
+    Clock::time_point last_completion_{};    // when a round trip of this pool last completed
 };
 
 }  // namespace portcullis::db

@@ -17,8 +17,15 @@ namespace portcullis::db {
 // Postgres is unreachable, the pool is exhausted or a deadline passed: 503 DATABASE_UNAVAILABLE.
 class DatabaseUnavailable : public util::Unavailable {
 public:
-    explicit DatabaseUnavailable(const std::string& detail)
-        : util::Unavailable("DATABASE_UNAVAILABLE", "Database unavailable", detail) {}
+    // `deadline_passed`: Postgres was reached but did not answer in time (frozen or overloaded),
+    // as opposed to refusing or dropping the connection.
+    explicit DatabaseUnavailable(const std::string& detail, bool deadline_passed = false)
+        : util::Unavailable("DATABASE_UNAVAILABLE", "Database unavailable", detail),
+          deadline_passed_(deadline_passed) {}
+    bool deadline_passed() const { return deadline_passed_; }
+
+private:
+    bool deadline_passed_;
 };
 
 // The server answered with an error (constraint violation, syntax, ...).

@@ -16,7 +16,9 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/read.hpp>
 
+#include <linux/filter.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 
 #include <algorithm>
 #include <array>
@@ -72,6 +74,14 @@ constexpr rlim_t kDescriptorTarget = 1 << 20;
 constexpr std::size_t kReadAhead = 8 * 1024;
 // The buffer a request starts with (idle connections hold none): most requests fit one read.
 constexpr std::size_t kFirstRead = 4096;
+// While draining, how long a keep-alive connection may sit idle between requests before it is
+// closed. A client that is busy on it sends its next request well within this and gets
+// `Connection: close` on the answer (nothing lost); closing at once would race a request already
+// on the wire, which the client sees as a connection closed without a response.
+constexpr auto kDrainingIdleTimeout = std::chrono::milliseconds(1000);
+// How long handshakes already under way get to complete once new ones are refused, before the
+// listener closes: a few round trips of any network a client sits behind.
+constexpr auto kHandshakeGrace = std::chrono::milliseconds(100);
 using Clock = std::chrono::steady_clock;
 
 // `Date` header text, recomputed at most once per second per thread.
@@ -136,6 +146,7 @@ struct ConnectionState {
     bool idle = false;       // waiting for a request; shutdown may close it
     bool evictable = false;  // an idle keep-alive connection: the idle cap may close it
     bool evicted = false;    // closed by the idle cap, its slot already given back
+    bool fresh = true;       // accepted, first request not read yet: the client is about to send it
     std::list<ConnectionState*>::iterator idle_entry;  // valid while evictable
 
     void expires_at(Clock::time_point t) {
@@ -158,7 +169,8 @@ struct Server::Impl {
         std::list<ConnectionState*> connections;
         std::list<ConnectionState*> idle;  // waiting for a request, the longest waiting first
         std::size_t refusing = 0;
-        bool closing = false;
+        bool draining = false;  // shutdown began: answer with `Connection: close`
+        bool closing = false;   // listener closed: idle connections end now
         // One thread runs each context and only it touches the sockets on it; other threads only
         // post completions (CPU pool), which keep the scheduler lock.
         asio::io_context ioc{BOOST_ASIO_CONCURRENCY_HINT_UNSAFE_IO};
@@ -192,6 +204,7 @@ struct Server::Impl {
     ConnectionLimits limits;
     Metrics metrics;
     std::atomic<int> open_connections{0};  // every socket a coroutine holds, refused ones too
+    std::atomic<int> open_listeners{0};
     std::atomic<bool> accept_starved{false};
     std::atomic<Clock::rep> last_accept_failure{0};
     std::uint16_t bound_port = 0;
@@ -492,14 +505,15 @@ struct Server::Impl {
                 // Idle: no buffer held, only a readiness wait (in this frame: an idle connection
                 // costs one coroutine frame less). Shutdown and the idle cap may end it.
                 release(buffer);
-                if (worker.closing) co_return Outcome::close;
+                if (worker.closing && !connection.fresh) co_return Outcome::close;
                 enter_idle(worker, connection, served > 0);
-                connection.expires_at(idle_deadline(waiting_since, served == 0));
+                connection.expires_at(idle_deadline(worker, waiting_since, served == 0));
                 auto [ec] = co_await connection.socket.async_wait(tcp::socket::wait_read,
                                                                   exact_allocation());
                 leave_idle(worker, connection);
                 if (ec || connection.evicted) co_return Outcome::close;
             }
+            connection.fresh = false;
             const Outcome outcome =
                 co_await serve_one(worker, connection, buffer, peer, waiting_since, served);
             if (outcome != Outcome::keep_alive) co_return outcome;
@@ -514,10 +528,13 @@ struct Server::Impl {
     }
 
     // The first request's wait counts toward its headers deadline; later ones are keep-alive
-    // waits, which end sooner.
-    Clock::time_point idle_deadline(Clock::time_point waiting_since, bool first) const {
-        return waiting_since +
-               (first ? header_timeout : std::min(options.keepalive_timeout, header_timeout));
+    // waits, which end sooner, and sooner still while draining.
+    Clock::time_point idle_deadline(const Worker& worker, Clock::time_point waiting_since,
+                                    bool first) const {
+        const auto deadline =
+            waiting_since +
+            (first ? header_timeout : std::min(options.keepalive_timeout, header_timeout));
+        return worker.draining ? std::min(deadline, Clock::now() + kDrainingIdleTimeout) : deadline;
     }
 
     // Reads, handles and answers one request.
@@ -571,7 +588,7 @@ struct Server::Impl {
         const bool last_allowed = options.max_requests_per_connection != 0 &&
                                   served + 1 >= options.max_requests_per_connection;
         const bool keep_alive = client_keep_alive && !body_too_large && !body_incomplete &&
-                                !worker.closing && !last_allowed;
+                                !worker.draining && !worker.closing && !last_allowed;
         if (!co_await write_response(connection, response, request.is_head(), keep_alive)) {
             co_return Outcome::close;
         }
@@ -617,15 +634,74 @@ struct Server::Impl {
         co_return !ec;
     }
 
-    void close_idle(Worker& worker) {
+    // Connections idle right now get the draining idle timeout from now on.
+    void start_draining(Worker& worker) {
+        worker.draining = true;
+        const auto limit = Clock::now() + kDrainingIdleTimeout;
+        for (auto* connection : worker.connections) {
+            if (connection->idle) connection->deadline = std::min(connection->deadline, limit);
+        }
+    }
+
+    // Stops the listener without resetting a connection on its way (decisions E.6): first new
+    // handshakes are refused (see refuse_new_handshakes), then, once the ones in progress have had
+    // time to complete, the backlog is accepted and the listener closed.
+    asio::awaitable<void> stop_listening(Worker& worker) {
+        if (worker.acceptor && worker.acceptor->is_open()) {
+            refuse_new_handshakes(*worker.acceptor);
+            asio::steady_timer grace(worker.ioc, kHandshakeGrace);
+            co_await grace.async_wait(kUseTuple);
+        }
+        close_listener(worker);
+    }
+
+    // A socket filter on the listener that drops SYNs, and only SYNs: a handshake in progress
+    // still completes (its ACK passes) and is accepted, while a new client's SYN goes unanswered
+    // and is retried by its kernel, by when the port is closed (refused: nothing was sent) or
+    // served by a new process. The filter sees the TCP header at offset 0 (flags at byte 13).
+    static void refuse_new_handshakes(tcp::acceptor& acceptor) {
+        static sock_filter drop_syn[] = {
+            {BPF_LD | BPF_B | BPF_ABS, 0, 0, 13},      // A = TCP flags
+            {BPF_JMP | BPF_JSET | BPF_K, 0, 1, 0x02},  // SYN set? (a listener never gets SYN-ACK)
+            {BPF_RET | BPF_K, 0, 0, 0},                // drop
+            {BPF_RET | BPF_K, 0, 0, 0xffffffffu},      // keep
+        };
+        const sock_fprog program{static_cast<unsigned short>(std::size(drop_syn)), drop_syn};
+        ::setsockopt(acceptor.native_handle(), SOL_SOCKET, SO_ATTACH_FILTER, &program,
+                     sizeof program);
+    }
+
+    void close_listener(Worker& worker) {
         worker.closing = true;
-        if (worker.acceptor) {
+        if (worker.acceptor && worker.acceptor->is_open()) {
+            accept_backlog(worker);
             beast::error_code ignored;
             worker.acceptor->close(ignored);
         }
+        const auto limit = Clock::now() + kDrainingIdleTimeout;
         for (auto* connection : worker.connections) {
             beast::error_code ignored;
-            if (connection->idle) connection->socket.cancel(ignored);
+            // A fresh connection is a request on its way: it gets a moment to arrive.
+            if (connection->fresh) {
+                connection->deadline = std::min(connection->deadline, limit);
+            } else if (connection->idle) {
+                connection->socket.cancel(ignored);
+            }
+        }
+        --open_listeners;
+    }
+
+    // Closing a listener resets the connections the kernel completed but nobody accepted yet:
+    // take them first, so that they are answered (with `Connection: close`) like the others.
+    void accept_backlog(Worker& worker) {
+        beast::error_code ec;
+        worker.acceptor->non_blocking(true, ec);
+        if (ec) return;
+        for (;;) {
+            tcp::socket socket(worker.ioc);
+            worker.acceptor->accept(socket, ec);
+            if (ec) return;
+            admit(worker, std::move(socket));
         }
     }
 };
@@ -651,6 +727,7 @@ void Server::start() {
         port = worker->acceptor->local_endpoint().port();
         fds.push_back(worker->acceptor->native_handle());
         impl_->workers.push_back(std::move(worker));
+        ++impl_->open_listeners;
     }
     impl_->bound_port = port;
     if (ensure_sole_listener(port, fds) == ListenerCheck::unavailable) {
@@ -685,15 +762,22 @@ std::uint16_t Server::port() const {
     return impl_->bound_port;
 }
 
+void Server::begin_draining() {
+    for (auto& w : impl_->workers) {
+        Impl::Worker& worker = *w;
+        asio::post(worker.ioc, [this, &worker] { impl_->start_draining(worker); });
+    }
+}
+
 void Server::stop_accepting() {
     for (auto& w : impl_->workers) {
         Impl::Worker& worker = *w;
-        asio::post(worker.ioc, [this, &worker] { impl_->close_idle(worker); });
+        asio::co_spawn(worker.ioc, impl_->stop_listening(worker), asio::detached);
     }
 }
 
 bool Server::wait_until_idle(std::chrono::steady_clock::time_point deadline) {
-    while (impl_->open_connections.load() > 0) {
+    while (impl_->open_listeners.load() > 0 || impl_->open_connections.load() > 0) {
         if (std::chrono::steady_clock::now() >= deadline) return false;
         std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }

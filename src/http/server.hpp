@@ -63,6 +63,11 @@ public:
     void start();
     std::uint16_t port() const;
 
+    // Shutdown has begun (decisions B.16, E.6): the listeners stay open, but every response from
+    // now on says `Connection: close`, and a keep-alive connection that stays idle between
+    // requests for a moment is closed, so clients stop reusing connections that are about to go.
+    // Safe from any thread.
+    void begin_draining();
     // Closes the listeners and idle keep-alive connections; busy connections close after their
     // current response. Safe from any thread.
     void stop_accepting();

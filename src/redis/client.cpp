@@ -100,29 +100,45 @@ asio::awaitable<Reply> Client::call(const std::vector<std::string>& args) {
     co_return co_await exchange(link, args, deadline);
 }
 
-asio::awaitable<Reply> Client::run_script(const Script& script,
-                                          const std::vector<std::string>& keys,
-                                          const std::vector<std::string>& args) {
+std::vector<std::string> script_command(const Script& script, const std::vector<std::string>& keys,
+                                        const std::vector<std::string>& args, bool source) {
     std::vector<std::string> command;
     command.reserve(3 + keys.size() + args.size());
-    command.emplace_back("EVALSHA");
-    command.push_back(script.sha1);
+    command.emplace_back(source ? "EVAL" : "EVALSHA");
+    command.push_back(source ? script.source : script.sha1);
     command.push_back(std::to_string(keys.size()));
     command.insert(command.end(), keys.begin(), keys.end());
     command.insert(command.end(), args.begin(), args.end());
-    Reply reply = co_await call(command);
+    return command;
+}
+
+asio::awaitable<Reply> Client::run_script(const Script& script,
+                                          const std::vector<std::string>& keys,
+                                          const std::vector<std::string>& args) {
+    Reply reply = co_await call(script_command(script, keys, args, false));
     if (reply.is_error() && reply.text.starts_with("NOSCRIPT")) {
-        command[0] = "EVAL";
-        command[1] = script.source;
-        reply = co_await call(command);
+        reply = co_await call(script_command(script, keys, args, true));
     }
     co_return reply;
 }
 
+asio::awaitable<Reply> Client::call_asking(const std::vector<std::string>& args) {
+    if (!ready_ || !link_) throw Unavailable("Redis is not connected");
+    const auto link = link_;
+    const auto deadline = Clock::now() + options_.call_timeout;
+    co_return co_await exchange(link, args, deadline, true);
+}
+
 asio::awaitable<Reply> Client::exchange(const std::shared_ptr<Link>& link,
                                         const std::vector<std::string>& args,
-                                        Clock::time_point deadline) {
+                                        Clock::time_point deadline, bool asking) {
     if (link->closed) throw Unavailable("Redis connection closed");
+    if (asking) {
+        // Its +OK is read and dropped like any reply; only the command's reply is returned.
+        static const std::vector<std::string> kAsking{"ASKING"};
+        encode_command(link->outgoing, kAsking);
+        link->pending.push_back(std::make_shared<Pending>(io_));
+    }
     auto pending = std::make_shared<Pending>(io_);
     pending->wake.expires_at(deadline);
     encode_command(link->outgoing, args);

@@ -63,29 +63,54 @@ struct ClientOptions {
     std::chrono::milliseconds ping_interval{1000};
 };
 
-class Client : public std::enable_shared_from_this<Client> {
+// What the stores need from Redis, standalone (Client) or a Redis Cluster (ClusterClient). Owned
+// by one I/O thread; every call has the call deadline.
+class Commands {
+public:
+    virtual ~Commands() = default;
+
+    // Starts connecting (and reconnecting) on the io_context. Call on its thread or before it runs.
+    virtual void start() = 0;
+    // Closes the connections and stops reconnecting; pending calls fail with Unavailable.
+    virtual void stop() = 0;
+    virtual bool connected() const = 0;
+    // Polls until connected or `timeout` passes; for command-line tools.
+    virtual boost::asio::awaitable<bool> wait_connected(std::chrono::milliseconds timeout) = 0;
+
+    // One command; throws Unavailable. Error replies are returned, not thrown. In a cluster the
+    // command goes to the node serving its key (args[1]).
+    virtual boost::asio::awaitable<Reply> call(const std::vector<std::string>& args) = 0;
+    // EVALSHA, then EVAL when the server answers NOSCRIPT. In a cluster every key must hash to
+    // one slot (hash tags), and the script runs on the node serving it.
+    virtual boost::asio::awaitable<Reply> run_script(const Script& script,
+                                                     const std::vector<std::string>& keys,
+                                                     const std::vector<std::string>& args) = 0;
+};
+
+// The EVALSHA command of `script` (EVAL when `source`), as both clients send it.
+std::vector<std::string> script_command(const Script& script, const std::vector<std::string>& keys,
+                                        const std::vector<std::string>& args, bool source);
+
+// A standalone Redis: one pipelined connection.
+class Client final : public Commands, public std::enable_shared_from_this<Client> {
 public:
     Client(boost::asio::io_context& io, Settings settings, ClientOptions options,
            Health* health = nullptr);
-    ~Client();
+    ~Client() override;
     Client(const Client&) = delete;
     Client& operator=(const Client&) = delete;
 
-    // Starts connecting (and reconnecting) on the io_context. Call on its thread or before it runs.
-    void start();
-    // Closes the connection and stops reconnecting; pending calls fail with Unavailable.
-    void stop();
-
-    bool connected() const { return ready_; }
-    // Polls until connected or `timeout` passes; for command-line tools.
-    boost::asio::awaitable<bool> wait_connected(std::chrono::milliseconds timeout);
-
-    // One command; throws Unavailable. Error replies are returned, not thrown.
-    boost::asio::awaitable<Reply> call(const std::vector<std::string>& args);
-    // EVALSHA, then EVAL when the server answers NOSCRIPT.
+    void start() override;
+    void stop() override;
+    bool connected() const override { return ready_; }
+    boost::asio::awaitable<bool> wait_connected(std::chrono::milliseconds timeout) override;
+    boost::asio::awaitable<Reply> call(const std::vector<std::string>& args) override;
     boost::asio::awaitable<Reply> run_script(const Script& script,
                                              const std::vector<std::string>& keys,
-                                             const std::vector<std::string>& args);
+                                             const std::vector<std::string>& args) override;
+    // ASKING and `args` written together on this connection (a cluster's ASK redirection: the
+    // flag applies to the very next command); the reply to `args`.
+    boost::asio::awaitable<Reply> call_asking(const std::vector<std::string>& args);
 
 private:
     struct Pending;
@@ -95,7 +120,7 @@ private:
     boost::asio::awaitable<std::shared_ptr<Link>> dial();
     boost::asio::awaitable<Reply> exchange(const std::shared_ptr<Link>& link,
                                            const std::vector<std::string>& args,
-                                           Clock::time_point deadline);
+                                           Clock::time_point deadline, bool asking = false);
     boost::asio::awaitable<void> write_loop(std::shared_ptr<Link> link);
     boost::asio::awaitable<void> read_loop(std::shared_ptr<Link> link);
     void close_link(const std::shared_ptr<Link>& link, const std::string& reason);

@@ -3,7 +3,15 @@
 
 #include <stdexcept>
 
+#include "redis/cluster.hpp"
+
 namespace portcullis::redis {
+
+std::shared_ptr<Commands> make_client(boost::asio::io_context& io, const Settings& settings,
+                                      ClientOptions options, Health* health) {
+    if (settings.cluster) return std::make_shared<ClusterClient>(io, settings, options, health);
+    return std::make_shared<Client>(io, settings, options, health);
+}
 
 Connections::Connections(Settings settings, ClientOptions options, int io_threads)
     : settings_(std::move(settings)), options_(options) {
@@ -15,7 +23,7 @@ Connections::~Connections() {
 }
 
 void Connections::attach_this_thread(boost::asio::io_context& io) {
-    auto client = std::make_shared<Client>(io, settings_, options_, &health_);
+    auto client = make_client(io, settings_, options_, &health_);
     {
         std::lock_guard lock(mutex_);
         clients_.push_back(client);
@@ -24,8 +32,8 @@ void Connections::attach_this_thread(boost::asio::io_context& io) {
     client->start();
 }
 
-Client& Connections::local() const {
-    Client* client = local_.get();
+Commands& Connections::local() const {
+    Commands* client = local_.get();
     if (client == nullptr) {
         throw std::logic_error("no Redis client of this instance on this thread (or closed)");
     }

@@ -1,5 +1,6 @@
-// Redis as the service sees it: one Client per I/O thread (design section 2), created on that
-// thread and found again through a per-instance, per-thread lookup, plus the process-wide Health.
+// Redis as the service sees it: one client per I/O thread (design section 2), standalone or a
+// Redis Cluster's, created on that thread and found again through a per-instance, per-thread
+// lookup, plus the process-wide Health.
 #pragma once
 
 #include <boost/asio/io_context.hpp>
@@ -13,6 +14,10 @@
 
 namespace portcullis::redis {
 
+// A standalone Client, or a ClusterClient when `settings.cluster`.
+std::shared_ptr<Commands> make_client(boost::asio::io_context& io, const Settings& settings,
+                                      ClientOptions options, Health* health = nullptr);
+
 class Connections {
 public:
     Connections(Settings settings, ClientOptions options, int io_threads);
@@ -24,7 +29,7 @@ public:
     void attach_this_thread(boost::asio::io_context& io);
     // The calling thread's client of this instance; throws std::logic_error on a thread this
     // instance never attached, and after close().
-    Client& local() const;
+    Commands& local() const;
 
     Health& health() { return health_; }
     const Health& health() const { return health_; }
@@ -37,9 +42,9 @@ private:
     Settings settings_;
     ClientOptions options_;
     Health health_;
-    util::PerThread<Client> local_;
+    util::PerThread<Commands> local_;
     std::mutex mutex_;  // guards clients_ while threads attach; never on the request path
-    std::vector<std::shared_ptr<Client>> clients_;
+    std::vector<std::shared_ptr<Commands>> clients_;
 };
 
 }  // namespace portcullis::redis

@@ -87,27 +87,48 @@ std::int64_t integer_of(const Reply& reply) {
 
 }  // namespace
 
+namespace {
+// The email as a hash tag's content: `}` (which would end the tag, or leave it empty) and `%` are
+// percent-encoded, so the tag is the whole email and no two emails share it.
+std::string tag_of(std::string_view email) {
+    std::string out;
+    out.reserve(email.size());
+    for (const char c : email) {
+        if (c == '}') {
+            out += "%7D";
+        } else if (c == '%') {
+            out += "%25";
+        } else {
+            out += c;
+        }
+    }
+    return out;
+}
+}  // namespace
+
+// The email in braces is a Redis Cluster hash tag: a record and its index hash to one slot, so
+// every script keeps its keys on one node.
 std::string login_attempt_key(std::string_view email, std::string_view ip) {
-    std::string key = "login_attempt:";
-    key += email;
+    std::string key = login_attempt_index_key(email);
     key += ':';
     key += ip;
     return key;
 }
 
 std::string login_attempt_index_key(std::string_view email) {
-    std::string key = "login_attempt:";
-    key += email;
+    std::string key = "login_attempt:{";
+    key += tag_of(email);
+    key += '}';
     return key;
 }
 
 RedisAttemptCounter::RedisAttemptCounter(Connections& connections, auth::LockoutPolicy policy)
     : connections_(&connections), policy_(policy) {}
 
-RedisAttemptCounter::RedisAttemptCounter(Client& client, auth::LockoutPolicy policy)
+RedisAttemptCounter::RedisAttemptCounter(Commands& client, auth::LockoutPolicy policy)
     : client_(&client), policy_(policy) {}
 
-Client& RedisAttemptCounter::client() const {
+Commands& RedisAttemptCounter::client() const {
     return client_ != nullptr ? *client_ : connections_->local();
 }
 

@@ -10,6 +10,27 @@
 
 namespace portcullis::redis {
 
+namespace {
+// `host:port` or `[v6]:port` of an `addr=` parameter.
+std::optional<std::pair<std::string, std::uint16_t>> parse_address(std::string_view text) {
+    const auto colon = text.rfind(':');
+    if (colon == std::string_view::npos || colon == 0) return std::nullopt;
+    std::string host(text.substr(0, colon));
+    if (host.size() > 2 && host.front() == '[' && host.back() == ']') {
+        host = host.substr(1, host.size() - 2);
+    }
+    const auto port_text = text.substr(colon + 1);
+    unsigned port = 0;
+    const auto [end, ec] =
+        std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
+    if (ec != std::errc{} || end != port_text.data() + port_text.size() || port == 0 ||
+        port > 65535 || host.empty()) {
+        return std::nullopt;
+    }
+    return std::pair{host, static_cast<std::uint16_t>(port)};
+}
+}  // namespace
+
 std::optional<Settings> parse_redis_url(std::string_view url, std::string& error) {
     Settings settings;
     settings.masked = config::mask_url_password(url);
@@ -61,6 +82,31 @@ std::optional<Settings> parse_redis_url(std::string_view url, std::string& error
             return std::nullopt;
         }
         settings.database = db;
+    }
+    for (const auto& param : parsed->params()) {
+        if (param.key == "cluster") {
+            const std::string value = param.has_value ? std::string(param.value) : "true";
+            if (value != "true" && value != "false" && value != "1" && value != "0") {
+                error = "RATE_LIMIT_REDIS_URL: cluster must be true or false: " + settings.masked;
+                return std::nullopt;
+            }
+            settings.cluster = value == "true" || value == "1";
+        } else if (param.key == "addr") {
+            auto address = parse_address(param.value);
+            if (!address) {
+                error = "RATE_LIMIT_REDIS_URL: addr must be host:port: " + settings.masked;
+                return std::nullopt;
+            }
+            settings.seeds.push_back(std::move(*address));
+        }
+    }
+    if (!settings.seeds.empty() && !settings.cluster) {
+        error = "RATE_LIMIT_REDIS_URL: addr= needs cluster=true: " + settings.masked;
+        return std::nullopt;
+    }
+    if (settings.cluster && settings.database != 0) {
+        error = "RATE_LIMIT_REDIS_URL: a Redis Cluster has only database 0: " + settings.masked;
+        return std::nullopt;
     }
     return settings;
 }

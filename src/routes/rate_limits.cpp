@@ -56,8 +56,17 @@ const std::string& cached_client_key(std::string_view client_ip) {
     return last_key;
 }
 
+// Requests that must answer even while the Redis store is down (decisions A.4).
 bool is_probe(const http::Request& request) {
     static const http::Router probes = route_table("GET", {"/health", "/ready", "/metrics"});
+    return probes.match(request.method, request.path).route != nullptr;
+}
+
+// Liveness and readiness probes never wait on Redis (decisions E.6): a frozen Redis would hold
+// them for the whole call timeout, and an orchestrator would take the replica for dead. They are
+// counted by this replica's memory store instead (the limit of their address still applies).
+bool is_health_probe(const http::Request& request) {
+    static const http::Router probes = route_table("GET", {"/health", "/ready"});
     return probes.match(request.method, request.path).route != nullptr;
 }
 
@@ -98,7 +107,7 @@ http::Middleware rate_limits(Limiters& limiters, LimiterSet set) {
             std::optional<Decision> decision;
             bool store_down = false;
             try {
-                if (limiters.uses_redis()) {
+                if (limiters.uses_redis() && !is_health_probe(request)) {
                     decision = co_await limiters.check(*limiter, key);
                 } else {
                     decision = limiters.check_local(*limiter, key);

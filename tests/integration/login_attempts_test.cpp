@@ -64,7 +64,7 @@ TEST_P(LoginAttempts, LockoutLivesInTheConfiguredStoreAndTheClearCommandUnlocks)
               201);
     lock(email);
     if (redis_) {
-        const std::string key = "login_attempt:" + email + ":::ffff:127.0.0.1";
+        const std::string key = "login_attempt:{" + email + "}:::ffff:127.0.0.1";
         EXPECT_EQ(redis_->cli("EXISTS " + key), std::vector<std::string>{"1"});
         const auto ttl = redis_->cli("PTTL " + key);
         ASSERT_EQ(ttl.size(), 1u);

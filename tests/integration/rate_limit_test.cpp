@@ -2,6 +2,8 @@
 // limiter trips at its computed max with the RateLimit-* headers and the JSON 429, on the memory
 // store and on a real Redis; replicas sharing Redis share one limit; a Redis outage follows
 // RATE_LIMIT_REDIS_FAILURE_MODE without hanging, and everything heals when Redis returns.
+// The tests that look at Redis counters use /version: the probes (/health, /ready) are counted by
+// each replica's memory store, so that they never wait on Redis (decisions E.6).
 #include <gtest/gtest.h>
 
 #include <signal.h>
@@ -88,14 +90,14 @@ protected:
 
 TEST_P(Limiters, GlobalLimiterTripsAtItsComputedMax) {
     start({{"RATE_LIMIT_RPM", "2"}});  // max(1, ceil(2 * 60 / 60)) = 2
-    const auto first = g("/health");
+    const auto first = g("/version");
     EXPECT_EQ(first.status, 200);
     expect_headers(first, "2", "1");
     const auto second = g("/version");
     EXPECT_EQ(second.status, 200);
     expect_headers(second, "2", "0");
-    expect_rejected(g("/health"), "2");
-    expect_rejected(g("/ready"), "2");  // blocked requests keep counting
+    expect_rejected(g("/version"), "2");
+    expect_rejected(g("/version"), "2");  // blocked requests keep counting
     if (redis_) {
         const auto count = redis_->cli("GET rate-limit:global:198.51.100.77");
         ASSERT_EQ(count.size(), 1u);
@@ -115,7 +117,7 @@ TEST_P(Limiters, ConcurrentHitsAreCountedExactly) {
     for (int c = 0; c < 10; ++c) {
         clients.emplace_back([&] {
             for (int i = 0; i < 5; ++i) {
-                const auto r = g("/health");
+                const auto r = g("/version");
                 if (r.status == 200) {
                     ++allowed;
                     std::lock_guard lock(remaining_mutex);
@@ -146,7 +148,7 @@ TEST_P(Limiters, AuthLimiterCoversTheMountAndShowsItsHeaders) {
     expect_headers(unknown, "2", "0");
     expect_rejected(p("/auth/refresh", "{}"), "2");
     // Outside the mount only the global limiter applies.
-    const auto health = g("/health");
+    const auto health = g("/version");
     EXPECT_EQ(health.status, 200);
     EXPECT_EQ(health.header("ratelimit-limit"), "1000000");
     EXPECT_EQ(g("/authority").header("ratelimit-limit"), "1000000");
@@ -187,14 +189,14 @@ TEST_P(Limiters, BodyParserFailuresAreNotCounted) {
         EXPECT_FALSE(bad.has_header("ratelimit-limit"));
         EXPECT_TRUE(bad.has_header("x-request-id"));
     }
-    EXPECT_EQ(g("/health").status, 200);
-    EXPECT_EQ(g("/health").status, 429);
+    EXPECT_EQ(g("/version").status, 200);
+    EXPECT_EQ(g("/version").status, 429);
 }
 
 TEST_P(Limiters, ClientsAreKeyedByAddressThroughTrustedProxies) {
     start({{"RATE_LIMIT_RPM", "1"}, {"TRUST_PROXY", "1"}});
     const auto as = [&](const std::string& address) {
-        return get(port(), "/health", {{"X-Forwarded-For", address}});
+        return get(port(), "/version", {{"X-Forwarded-For", address}});
     };
     EXPECT_EQ(as("203.0.113.5").status, 200);
     expect_rejected(as("203.0.113.5"), "1");
@@ -221,15 +223,15 @@ TEST_P(Limiters, OptionsAndCorsRejectionsAreNotCounted) {
                      .body = std::nullopt});
         EXPECT_EQ(preflight.status, 204);
         EXPECT_FALSE(preflight.has_header("ratelimit-limit"));
-        EXPECT_EQ(fetch(port(), {.path = "/health",
+        EXPECT_EQ(fetch(port(), {.path = "/version",
                                  .headers = {{"Origin", "https://evil.example"},
                                              {"X-Forwarded-For", kClient}},
                                  .body = std::nullopt})
                       .status,
                   403);
     }
-    EXPECT_EQ(g("/health").status, 200);
-    EXPECT_EQ(g("/health").status, 429);
+    EXPECT_EQ(g("/version").status, 200);
+    EXPECT_EQ(g("/version").status, 429);
 }
 
 INSTANTIATE_TEST_SUITE_P(Stores, Limiters, ::testing::Values(false, true),
@@ -250,13 +252,13 @@ TEST(RedisLimiters, ReplicasSharingRedisEnforceOneLimit) {
     ASSERT_TRUE(a.wait_for_line(connected, 10s)) << a.output();
     ASSERT_TRUE(b.wait_for_line(connected, 10s)) << b.output();
     redis.cli("FLUSHALL");
-    EXPECT_EQ(get(a.port(), "/health").status, 200);
-    EXPECT_EQ(get(b.port(), "/health").status, 200);
-    const auto third = get(a.port(), "/health");
+    EXPECT_EQ(get(a.port(), "/version").status, 200);
+    EXPECT_EQ(get(b.port(), "/version").status, 200);
+    const auto third = get(a.port(), "/version");
     EXPECT_EQ(third.status, 200);
     expect_headers(third, "3", "0");
-    expect_rejected(get(b.port(), "/health"), "3");
-    expect_rejected(get(a.port(), "/health"), "3");
+    expect_rejected(get(b.port(), "/version"), "3");
+    expect_rejected(get(a.port(), "/version"), "3");
 }
 
 TEST(RedisLimiters, NodeEnvTestKeepsTheMemoryStore) {

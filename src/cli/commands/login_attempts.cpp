@@ -47,7 +47,7 @@ std::vector<std::string> recorded_forms(const std::string& ip) {
 // Deleting needs no lockout rule, so the counters are built with the defaults of contract 5.7.
 const auth::LockoutPolicy kAnyPolicy{5, std::chrono::minutes(15), std::chrono::minutes(15)};
 
-boost::asio::awaitable<int> clear(db::Database& database, redis::Client* client,
+boost::asio::awaitable<int> clear(db::Database& database, redis::Commands* client,
                                   const std::string& email, const std::optional<std::string>& ip) {
     const std::vector<std::string> forms = ip ? recorded_forms(*ip) : std::vector<std::string>{};
     db::PgAttemptCounter table(database, kAnyPolicy);
@@ -80,10 +80,10 @@ int clear_login_attempts(const ClearArgs& args) {
     // Records are keyed by the normalized email, as login stores them (contract 5.7).
     const std::string email = util::to_lower(util::trim(args.email));
     try {
-        const int code =
-            run_on_database(*environment, true, [&](db::Database& database, redis::Client* client) {
-                return clear(database, client, email, args.ip);
-            });
+        const int code = run_on_database(*environment, true,
+                                         [&](db::Database& database, redis::Commands* client) {
+                                             return clear(database, client, email, args.ip);
+                                         });
         if (code != 0) return code;
     } catch (const std::exception& e) {
         std::fprintf(stderr, "login-attempts clear failed: %s\n", e.what());

@@ -33,7 +33,7 @@ int cleanup() {
     try {
         return run_on_database(
             *environment, false,
-            [&](db::Database& database, redis::Client*) -> boost::asio::awaitable<int> {
+            [&](db::Database& database, redis::Commands*) -> boost::asio::awaitable<int> {
                 db::Pool& pool = database.local();
                 const db::SessionCleanupOptions options{.refresh_ttl =
                                                             environment->config.jwt_refresh_expiry};
@@ -82,7 +82,7 @@ int revoke(const RevokeArgs& args) {
     try {
         return run_on_database(
             *environment, false,
-            [&](db::Database& database, redis::Client*) -> boost::asio::awaitable<int> {
+            [&](db::Database& database, redis::Commands*) -> boost::asio::awaitable<int> {
                 db::Pool& pool = database.local();
                 const auto now = std::chrono::system_clock::now();
                 const auto account = co_await db::find_account(pool, key, now);

@@ -108,7 +108,7 @@ int set_role(const RoleCommand& command, const RoleArgs& args) {
     try {
         return run_on_database(
             *environment, false,
-            [&](db::Database& database, redis::Client*) -> boost::asio::awaitable<int> {
+            [&](db::Database& database, redis::Commands*) -> boost::asio::awaitable<int> {
                 db::Pool& pool = database.local();
                 const auto now = std::chrono::system_clock::now();
                 const auto account =
@@ -189,7 +189,7 @@ int show(const ShowArgs& args) {
     try {
         return run_on_database(
             *environment, false,
-            [&](db::Database& database, redis::Client*) -> boost::asio::awaitable<int> {
+            [&](db::Database& database, redis::Commands*) -> boost::asio::awaitable<int> {
                 db::Pool& pool = database.local();
                 const auto account =
                     co_await db::find_account(pool, key, active_since(environment->config));
@@ -238,7 +238,7 @@ int list(const ListArgs& args) {
     try {
         return run_on_database(
             *environment, false,
-            [&](db::Database& database, redis::Client*) -> boost::asio::awaitable<int> {
+            [&](db::Database& database, redis::Commands*) -> boost::asio::awaitable<int> {
                 db::Pool& pool = database.local();
                 // One more than asked for tells whether the list was cut.
                 auto accounts = co_await db::list_accounts(pool, role, args.limit + 1,

@@ -73,7 +73,7 @@ protected:
     // Rows or keys that exist for the email.
     std::size_t records(const std::string& email) {
         if (redis_server_)
-            return redis_server_->cli("--scan --pattern 'login_attempt:" + email + ":*'").size();
+            return redis_server_->cli("--scan --pattern 'login_attempt:{" + email + "}:*'").size();
         return test_db_
             ->query("SELECT 1 FROM \"LoginAttempt\" WHERE \"emailLowercase\" = '" + email + "'")
             .size();

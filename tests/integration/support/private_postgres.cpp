@@ -2,12 +2,15 @@
 // `postgres` system user (as in scripts/stack.sh).
 #include "private_postgres.hpp"
 
+#include <signal.h>
 #include <unistd.h>
 
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <stdexcept>
+#include <vector>
 
 #include "harness.hpp"
 #include "server_process.hpp"
@@ -66,8 +69,44 @@ void PrivatePostgres::start() {
     running_ = true;
 }
 
+namespace {
+// The postmaster's pid and every process it started (backends, background workers).
+std::vector<pid_t> server_processes(const std::string& data_dir) {
+    std::vector<pid_t> pids;
+    std::ifstream pidfile(data_dir + "/postmaster.pid");
+    pid_t postmaster = 0;
+    if (!(pidfile >> postmaster) || postmaster <= 0) return pids;
+    pids.push_back(postmaster);
+    for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
+        const std::string name = entry.path().filename().string();
+        if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+        std::ifstream stat(entry.path() / "stat");
+        std::string line;
+        std::getline(stat, line);
+        // pid (comm) state ppid ...: comm may contain spaces, so read after the last ')'.
+        const auto close = line.rfind(')');
+        if (close == std::string::npos) continue;
+        std::istringstream rest(line.substr(close + 2));
+        char state = 0;
+        pid_t parent = 0;
+        rest >> state >> parent;
+        if (parent == postmaster) pids.push_back(static_cast<pid_t>(std::stoi(name)));
+    }
+    return pids;
+}
+}  // namespace
+
+void PrivatePostgres::pause() {
+    for (const pid_t pid : server_processes(dir_ + "/data")) ::kill(pid, SIGSTOP);
+}
+
+void PrivatePostgres::resume() {
+    for (const pid_t pid : server_processes(dir_ + "/data")) ::kill(pid, SIGCONT);
+}
+
 void PrivatePostgres::stop() {
     if (!running_) return;
+    resume();  // a paused server would not hear pg_ctl
     run(as_postgres(bin_ + "/pg_ctl -D " + dir_ + "/data -m fast -w -t 30 stop >/dev/null"));
     running_ = false;
 }

@@ -19,6 +19,10 @@ public:
     std::uint16_t port() const { return port_; }
     void stop();   // fast shutdown: open sessions are terminated
     void start();  // same port, same data
+    // SIGSTOP / SIGCONT the server and every backend: connections stay open, nothing answers.
+    void pause();
+    void resume();
+    std::string data_dir() const { return dir_ + "/data"; }
 
 private:
     void run(const std::string& command) const;

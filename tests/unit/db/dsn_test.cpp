@@ -70,6 +70,32 @@ TEST(DatabaseUrl, Ipv6HostsAndSocketDirectories) {
               "/var/run/postgresql");
 }
 
+// libpq's multi-host URL (issue #17: a primary and its standby, `target_session_attrs` picks the
+// writable one): every host and port in order, a host without a port taking the default.
+TEST(DatabaseUrl, MultiHostUrlListsEveryHostAndPort) {
+    const auto s =
+        parse("postgresql://app:s3cret@pg-a:5432,pg-b:5433/auth?target_session_attrs=read-write");
+    EXPECT_EQ(param(s, "host"), "pg-a,pg-b");
+    EXPECT_EQ(param(s, "port"), "5432,5433");
+    EXPECT_EQ(param(s, "user"), "app");
+    EXPECT_EQ(param(s, "password"), "s3cret");
+    EXPECT_EQ(param(s, "dbname"), "auth");
+    EXPECT_EQ(param(s, "target_session_attrs"), "read-write");
+    EXPECT_EQ(s.masked.find("s3cret"), std::string::npos);
+
+    const auto mixed = parse("postgresql://u@[::1]:6000,10.0.0.2,db.internal:7000/d");
+    EXPECT_EQ(param(mixed, "host"), "::1,10.0.0.2,db.internal");
+    EXPECT_EQ(param(mixed, "port"), "6000,,7000");
+    const auto no_ports = parse("postgres://h1,h2/d");
+    EXPECT_EQ(param(no_ports, "host"), "h1,h2");
+    EXPECT_EQ(param(no_ports, "port"), "<absent>");
+
+    std::string error;
+    EXPECT_FALSE(parse_database_url("postgresql://u:pw@h1:x,h2/d", error));
+    EXPECT_EQ(error.find("pw"), std::string::npos) << error;
+    EXPECT_FALSE(parse_database_url("postgresql://u:pw@h1,,h2/d", error));
+}
+
 TEST(DatabaseUrl, KeyValueFormIsAccepted) {
     const auto s =
         parse("host=127.0.0.1 port=5433 dbname=auth user=app password='it\\'s x' schema=s1");
