@@ -33,6 +33,17 @@ std::span<const ApiError> catalog() {
         kRateLimitUnavailable,
         kDatabaseUnavailable,
         kOverloaded,
+        kMfaRequired,
+        kMfaTokenInvalid,
+        kMfaCodeInvalid,
+        kMfaLocked,
+        kMfaAlreadyEnabled,
+        kMfaNotEnabled,
+        kMfaSetupRequired,
+        kMfaNotConfigured,
+        kPasswordBreached,
+        kPasswordContainsEmail,
+        kCurrentPasswordInvalid,
     };
     return kAll;
 }

@@ -50,6 +50,28 @@ inline constexpr ApiError kRateLimitUnavailable{503, "RATE_LIMIT_UNAVAILABLE",
 inline constexpr ApiError kDatabaseUnavailable{503, "DATABASE_UNAVAILABLE", "Database unavailable"};
 inline constexpr ApiError kOverloaded{503, "OVERLOADED", "Server is busy, please retry"};
 
+// Account security (issue #16).
+inline constexpr ApiError kMfaRequired{401, "MFA_REQUIRED", "Multi-factor authentication required"};
+inline constexpr ApiError kMfaTokenInvalid{401, "MFA_TOKEN_INVALID",
+                                           "Invalid or expired MFA token"};
+inline constexpr ApiError kMfaCodeInvalid{401, "MFA_CODE_INVALID", "Invalid authentication code"};
+inline constexpr ApiError kMfaLocked{429, "MFA_LOCKED",
+                                     "Too many authentication code attempts. Try again later."};
+inline constexpr ApiError kMfaAlreadyEnabled{409, "MFA_ALREADY_ENABLED",
+                                             "Multi-factor authentication is already enabled"};
+inline constexpr ApiError kMfaNotEnabled{409, "MFA_NOT_ENABLED",
+                                         "Multi-factor authentication is not enabled"};
+inline constexpr ApiError kMfaSetupRequired{409, "MFA_SETUP_REQUIRED",
+                                            "Start the enrolment with /auth/mfa/totp/setup first"};
+inline constexpr ApiError kMfaNotConfigured{503, "MFA_NOT_CONFIGURED",
+                                            "Multi-factor authentication is not configured"};
+inline constexpr ApiError kPasswordBreached{
+    400, "PASSWORD_BREACHED", "Password is too common or has appeared in a data breach"};
+inline constexpr ApiError kPasswordContainsEmail{400, "PASSWORD_CONTAINS_EMAIL",
+                                                 "Password must not contain the e-mail address"};
+inline constexpr ApiError kCurrentPasswordInvalid{401, "CURRENT_PASSWORD_INVALID",
+                                                  "Current password is incorrect"};
+
 // Every entry above.
 std::span<const ApiError> catalog();
 

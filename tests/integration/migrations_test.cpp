@@ -43,7 +43,8 @@ const std::vector<std::pair<std::string, std::string>> kContractMigrations = {
 };
 
 // Portcullis' own later migrations (decisions D): their checksum is the SHA-256 of their bytes.
-const std::vector<std::string> kOwnMigrations = {"20261129000000_email_outbox"};
+const std::vector<std::string> kOwnMigrations = {"20261129000000_email_outbox",
+                                                 "20261201000000_account_security"};
 
 // Prisma's own definition of its bookkeeping table (contract 7.3).
 constexpr const char* kPrismaMigrationsTable = R"(CREATE TABLE "_prisma_migrations" (
