@@ -9,14 +9,18 @@
 namespace portcullis::db {
 namespace {
 
+// Rows keep the batch's order (ids follow the order events happened in on this process).
 constexpr Statement kInsertEvents{"audit_insert_events",
                                   R"(INSERT INTO "AuditEvent"
          (type, "userId", email, "ipAddress", "userAgent", detail, "createdAt")
-       SELECT e.type, COALESCE(e."userId", u.id), e.email, e.ip, e.ua, e.detail, e.at
-       FROM json_to_recordset($1::json)
-            AS e(type text, "userId" text, email text, ip text, ua text, detail jsonb,
-                 at timestamp(3))
-       LEFT JOIN "User" u ON e."userId" IS NULL AND u.email = e.email)"};
+       SELECT e.value->>'type', COALESCE(e.value->>'userId', u.id), e.value->>'email',
+              e.value->>'ip', e.value->>'ua',
+              CASE WHEN json_typeof(e.value->'detail') = 'object'
+                   THEN (e.value->'detail')::jsonb END,
+              (e.value->>'at')::timestamp(3)
+       FROM json_array_elements($1::json) WITH ORDINALITY AS e(value, n)
+       LEFT JOIN "User" u ON e.value->>'userId' IS NULL AND u.email = e.value->>'email'
+       ORDER BY e.n)"};
 
 constexpr Statement kRecent{"audit_recent",
                             R"(SELECT id, type, "userId", email, "ipAddress", "userAgent",
