@@ -27,6 +27,9 @@ namespace {
 constexpr std::size_t kMinFormLength = 4;
 constexpr std::size_t kMinLocalPartLength = 4;
 constexpr std::size_t kSha1HexLength = 40;
+// What one probe releases after a lookup (see contains_sha1): the PMD size on x86-64, the largest
+// unit a file fault maps.
+constexpr std::uintptr_t kReleaseBlock = 2U << 20;
 
 bool is_ascii_letter(char c) {
     return c >= 'a' && c <= 'z';
@@ -197,13 +200,21 @@ bool BreachedHashFile::contains_sha1(std::string_view upper_hex) const {
     const bool found = util::contains_key(
         {.text = std::string_view(data_, size_), .delimiter = ':', .fold_case = true}, upper_hex,
         &probed);
-    // Release the pages this lookup mapped in: the page cache keeps them, the process does not.
+    // Release what this lookup mapped in: the page cache keeps the pages, the process does not.
+    // A fault maps more than the page it hits (fault-around, large folios), so each probe
+    // releases the whole aligned 2 MiB block around it; unmapped parts cost nothing to release.
     const auto base = reinterpret_cast<std::uintptr_t>(data_);
+    const auto end = base + size_;
+    std::uintptr_t released_up_to = 0;
+    std::sort(probed.begin(), probed.end());
     for (const std::size_t offset : probed) {
-        const std::uintptr_t first = (base + offset) / page_ * page_;
-        // A line (at most ~50 bytes here) may cross into the next page.
-        const std::uintptr_t last = (base + std::min(offset + 64, size_) - 1) / page_ * page_;
-        ::madvise(reinterpret_cast<void*>(first), last - first + page_, MADV_DONTNEED);
+        const std::uintptr_t first =
+            std::max(base, (base + offset) / kReleaseBlock * kReleaseBlock);
+        if (first < released_up_to) continue;
+        const std::uintptr_t last = std::min(end, first + kReleaseBlock);
+        const std::uintptr_t from = first / page_ * page_;
+        ::madvise(reinterpret_cast<void*>(from), last - from, MADV_DONTNEED);
+        released_up_to = last;
     }
     return found;
 }

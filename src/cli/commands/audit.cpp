@@ -41,7 +41,10 @@ std::optional<db::SystemTime> parse_since(const std::string& text, std::string& 
     if (!stamp.empty() && (stamp.back() == 'Z' || stamp.back() == 'z')) stamp.pop_back();
     if (stamp.size() == 10) stamp += " 00:00:00";
     if (stamp.size() > 10 && (stamp[10] == 'T' || stamp[10] == 't')) stamp[10] = ' ';
-    if (const auto at = db::from_sql_timestamp(stamp)) return at;
+    // Years past 2200 do not fit the clock (nanoseconds since 1970 in 64 bits).
+    if (const auto at = db::from_sql_timestamp(stamp); at && stamp.compare(0, 4, "2200") <= 0) {
+        return at;
+    }
     error =
         "--since must be a duration such as 24h or 7d, or a UTC date or time such as "
         "2026-01-31 or 2026-01-31T12:00:00Z";

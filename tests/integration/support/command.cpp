@@ -27,10 +27,17 @@ std::string slurp(const std::filesystem::path& path) {
 
 CommandResult run_command(const Env& env, const std::vector<std::string>& args,
                           std::chrono::milliseconds timeout) {
+    return run_command_with_input(env, args, {}, timeout);
+}
+
+CommandResult run_command_with_input(const Env& env, const std::vector<std::string>& args,
+                                     const std::string& input, std::chrono::milliseconds timeout) {
     std::string dir = (std::filesystem::temp_directory_path() / "portcullis-cmd-XXXXXX").string();
     if (::mkdtemp(dir.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
     const std::string out_path = dir + "/stdout";
     const std::string err_path = dir + "/stderr";
+    const std::string in_path = dir + "/stdin";
+    std::ofstream(in_path, std::ios::binary) << input;
 
     std::vector<std::string> env_strings;
     for (const auto& [k, v] : env) env_strings.push_back(k + "=" + v);
@@ -54,6 +61,8 @@ CommandResult run_command(const Env& env, const std::vector<std::string>& args,
     if (pid == 0) {
         const int out = ::open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
         const int err = ::open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        const int in = ::open(in_path.c_str(), O_RDONLY);
+        ::dup2(in, 0);
         ::dup2(out, 1);
         ::dup2(err, 2);
         if (::chdir(dir.c_str()) != 0) ::_exit(126);

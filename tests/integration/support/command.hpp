@@ -20,5 +20,9 @@ struct CommandResult {
 // stray .env is read.
 CommandResult run_command(const Env& env, const std::vector<std::string>& args,
                           std::chrono::milliseconds timeout = std::chrono::seconds(60));
+// The same with `input` on the command's standard input (otherwise it reads /dev/null's EOF).
+CommandResult run_command_with_input(const Env& env, const std::vector<std::string>& args,
+                                     const std::string& input,
+                                     std::chrono::milliseconds timeout = std::chrono::seconds(60));
 
 }  // namespace portcullis::test
