@@ -1,11 +1,6 @@
 // See audit_writer.hpp.
 #include "app/audit_writer.hpp"
 
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/post.hpp>
-#include <boost/asio/this_coro.hpp>
-#include <boost/asio/use_awaitable.hpp>
-
 #include <algorithm>
 #include <exception>
 #include <span>
@@ -50,45 +45,20 @@ std::size_t AuditWriter::depth() const {
 }
 
 void AuditWriter::attach(boost::asio::io_context& io) {
-    if (attached_.exchange(true)) return;
-    io_ = &io;
-    {
-        const std::lock_guard lock(done_mutex_);
-        running_ = true;
-    }
-    boost::asio::co_spawn(io, run(), [this](const std::exception_ptr&) { finished(); });
-}
-
-void AuditWriter::finished() {
-    const std::lock_guard lock(done_mutex_);
-    running_ = false;
-    done_cv_.notify_all();
+    loop_.attach(io, [this] { return run(); });
 }
 
 void AuditWriter::stop(std::chrono::milliseconds timeout) {
-    stopping_ = true;
-    if (io_ == nullptr) return;
-    boost::asio::post(*io_, [this] {
-        if (timer_ != nullptr) timer_->cancel();
-    });
-    std::unique_lock lock(done_mutex_);
-    done_cv_.wait_for(lock, timeout, [this] { return !running_; });
+    loop_.stop(timeout);
 }
 
 boost::asio::awaitable<void> AuditWriter::run() {
-    boost::asio::steady_timer timer(co_await boost::asio::this_coro::executor);
-    timer_ = &timer;
-    while (!stopping_) {
-        timer.expires_after(options_.interval);
-        try {
-            co_await timer.async_wait(boost::asio::use_awaitable);
-        } catch (const boost::system::system_error&) {
-            // Cancelled by stop(): the last flush below writes what is left.
-        }
+    while (!loop_.stopping()) {
+        co_await loop_.pause(options_.interval);
         co_await flush();
     }
+    // What was queued until stop() is written before the loop ends.
     co_await flush();
-    timer_ = nullptr;
 }
 
 boost::asio::awaitable<void> AuditWriter::flush() {

@@ -8,11 +8,8 @@
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/steady_timer.hpp>
 
-#include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <cstddef>
 #include <deque>
 #include <mutex>
@@ -20,6 +17,7 @@
 
 #include "auth/audit.hpp"
 #include "db/database.hpp"
+#include "util/background_loop.hpp"
 
 namespace portcullis::observability {
 class Logger;
@@ -56,7 +54,6 @@ public:
 private:
     boost::asio::awaitable<void> run();
     boost::asio::awaitable<void> flush();
-    void finished();
 
     AuditWriterOptions options_;
     const db::Database& database_;
@@ -68,14 +65,7 @@ private:
     std::deque<auth::AuditEvent> queue_;
     std::vector<auth::AuditEvent> pending_;  // taken from the queue, not yet stored (loop only)
     bool failing_ = false;                   // the last write failed (loop only; logs once)
-
-    std::atomic<bool> attached_{false};
-    std::atomic<bool> stopping_{false};
-    boost::asio::io_context* io_ = nullptr;
-    boost::asio::steady_timer* timer_ = nullptr;  // the loop's own, touched on its thread only
-    std::mutex done_mutex_;
-    std::condition_variable done_cv_;
-    bool running_ = false;
+    util::BackgroundLoop loop_;
 };
 
 }  // namespace portcullis::app

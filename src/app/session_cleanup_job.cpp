@@ -1,11 +1,6 @@
 // See session_cleanup_job.hpp.
 #include "app/session_cleanup_job.hpp"
 
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/post.hpp>
-#include <boost/asio/this_coro.hpp>
-#include <boost/asio/use_awaitable.hpp>
-
 #include <exception>
 #include <string>
 
@@ -27,56 +22,29 @@ SessionCleanupJob::SessionCleanupJob(SessionCleanupJobOptions options, const db:
       last_success_(last_success) {}
 
 void SessionCleanupJob::attach(boost::asio::io_context& io) {
-    if (attached_.exchange(true)) return;
-    io_ = &io;
-    {
-        const std::lock_guard lock(mutex_);
-        running_ = true;
-    }
-    boost::asio::co_spawn(io, run(), [this](const std::exception_ptr&) { finished(); });
-}
-
-void SessionCleanupJob::finished() {
-    const std::lock_guard lock(mutex_);
-    running_ = false;
-    done_cv_.notify_all();
+    loop_.attach(io, [this] { return run(); });
 }
 
 void SessionCleanupJob::stop(std::chrono::milliseconds timeout) {
-    stopping_ = true;
-    if (io_ == nullptr) return;
-    boost::asio::post(*io_, [this] {
-        if (timer_ != nullptr) timer_->cancel();
-    });
-    std::unique_lock lock(mutex_);
-    done_cv_.wait_for(lock, timeout, [this] { return !running_; });
+    loop_.stop(timeout);
 }
 
+// One coroutine runs the rounds one after another, so a round can never overlap the next.
 boost::asio::awaitable<void> SessionCleanupJob::run() {
-    boost::asio::steady_timer timer(co_await boost::asio::this_coro::executor);
-    timer_ = &timer;
-    // One coroutine runs the rounds one after another, so a round can never overlap the next.
-    while (!stopping_) {
+    while (!loop_.stopping()) {
         co_await round();
-        if (stopping_) break;
+        if (loop_.stopping()) break;
         co_await retention_round();
-        if (stopping_) break;
-        timer.expires_after(options_.interval);
-        try {
-            co_await timer.async_wait(boost::asio::use_awaitable);
-        } catch (const boost::system::system_error&) {
-            // Cancelled by stop(): the loop condition ends it.
-        }
+        co_await loop_.pause(options_.interval);
     }
-    timer_ = nullptr;
 }
 
 boost::asio::awaitable<void> SessionCleanupJob::round() {
     std::string error;
     try {
         const auto now = std::chrono::system_clock::now();
-        const auto result =
-            co_await db::cleanup_sessions(database_.local(), options_.cleanup, now, &stopping_);
+        const auto result = co_await db::cleanup_sessions(database_.local(), options_.cleanup, now,
+                                                          &loop_.stop_flag());
         if (!result.ran) co_return;  // another replica holds the round
         if (result.removed > 0) {
             removed_.local().inc(static_cast<double>(result.removed));
@@ -99,7 +67,8 @@ boost::asio::awaitable<void> SessionCleanupJob::retention_round() {
     std::string error;
     try {
         const auto result = co_await db::prune_account_security(
-            database_.local(), options_.retention, std::chrono::system_clock::now(), &stopping_);
+            database_.local(), options_.retention, std::chrono::system_clock::now(),
+            &loop_.stop_flag());
         if (result.audit_events_removed > 0 || result.mfa_challenges_removed > 0) {
             logger_.log(Level::info,
                         "[retention] removed " + std::to_string(result.audit_events_removed) +

@@ -6,16 +6,13 @@
 #pragma once
 
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/steady_timer.hpp>
 
-#include <atomic>
 #include <chrono>
-#include <condition_variable>
-#include <mutex>
 
 #include "db/database.hpp"
 #include "db/retention.hpp"
 #include "db/session_cleanup.hpp"
+#include "util/background_loop.hpp"
 
 namespace portcullis::observability {
 class Logger;
@@ -53,20 +50,13 @@ private:
     boost::asio::awaitable<void> run();
     boost::asio::awaitable<void> round();
     boost::asio::awaitable<void> retention_round();
-    void finished();
 
     SessionCleanupJobOptions options_;
     const db::Database& database_;
     observability::Logger& logger_;
     observability::CounterFamily& removed_;
     observability::GaugeFamily& last_success_;
-    std::atomic<bool> attached_{false};
-    std::atomic<bool> stopping_{false};
-    boost::asio::io_context* io_ = nullptr;
-    boost::asio::steady_timer* timer_ = nullptr;  // the loop's own, touched on its thread only
-    std::mutex mutex_;
-    std::condition_variable done_cv_;
-    bool running_ = false;
+    util::BackgroundLoop loop_;
 };
 
 }  // namespace portcullis::app

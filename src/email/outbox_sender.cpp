@@ -59,35 +59,15 @@ std::chrono::milliseconds OutboxSender::lease() const {
 }
 
 void OutboxSender::attach(boost::asio::io_context& io) {
-    if (attached_.exchange(true)) return;
-    io_ = &io;
-    {
-        const std::lock_guard lock(mutex_);
-        running_ = true;
-    }
-    boost::asio::co_spawn(io, run(), [this](const std::exception_ptr&) { finished(); });
-}
-
-void OutboxSender::finished() {
-    const std::lock_guard lock(mutex_);
-    running_ = false;
-    done_cv_.notify_all();
+    loop_.attach(io, [this] { return run(); });
 }
 
 void OutboxSender::stop(std::chrono::milliseconds timeout) {
-    stopping_ = true;
-    if (io_ == nullptr) return;
-    boost::asio::post(*io_, [this] {
-        if (timer_ != nullptr) timer_->cancel();
-    });
-    std::unique_lock lock(mutex_);
-    done_cv_.wait_for(lock, timeout, [this] { return !running_; });
+    loop_.stop(timeout);
 }
 
 boost::asio::awaitable<void> OutboxSender::run() {
-    boost::asio::steady_timer timer(co_await boost::asio::this_coro::executor);
-    timer_ = &timer;
-    while (!stopping_) {
+    while (!loop_.stopping()) {
         std::size_t claimed = 0;
         std::string error;
         try {
@@ -100,23 +80,16 @@ boost::asio::awaitable<void> OutboxSender::run() {
             logger_.log(Level::warn, "Email outbox poll failed", LogFields().error("Error", error));
         }
         poll_failing_ = !error.empty();
-        if (stopping_) break;
         if (error.empty() && claimed == static_cast<std::size_t>(options_.batch)) continue;
-        timer.expires_after(options_.poll_interval);
-        try {
-            co_await timer.async_wait(boost::asio::use_awaitable);
-        } catch (const boost::system::system_error&) {
-            // Cancelled by stop(): the loop condition ends it.
-        }
+        co_await loop_.pause(options_.poll_interval);
     }
-    timer_ = nullptr;
 }
 
 boost::asio::awaitable<std::size_t> OutboxSender::poll_once() {
     const auto started = now();
     const auto rows = co_await outbox_.claim(started, started + lease(), options_.batch);
     for (const auto& row : rows) {
-        if (stopping_) {
+        if (loop_.stopping()) {
             // Shutting down: hand the row back at once instead of holding it for a whole lease.
             co_await outbox_.mark_retry(row, "sender stopped before sending", now(), now());
             continue;
@@ -208,12 +181,12 @@ boost::asio::awaitable<void> OutboxSender::process(const db::OutboxRow& row) {
     const SmtpSettings settings = *options_.smtp;
     const std::string envelope_from = options_.from.address;
     // A named job: lambdas are not built inside co_await expressions (GCC 12 coroutine bugs).
-    const std::atomic<bool>* cancel = &stopping_;
+    const std::atomic<bool>* cancel = &loop_.stop_flag();
     auto send_job = [settings, envelope_from, recipient, message, cancel] {
         return smtp_send(settings, envelope_from, recipient, message, cancel);
     };
     const SendResult result = co_await blocking_.run(std::move(send_job));
-    if (!result.ok && stopping_) {
+    if (!result.ok && loop_.stopping()) {
         // Cut short by shutdown: due again at once, for this replica's successor or another one.
         co_await outbox_.mark_retry(row, result.error, now(), now());
         co_return;

@@ -5,13 +5,9 @@
 #pragma once
 
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/steady_timer.hpp>
 
-#include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <memory>
-#include <mutex>
 #include <optional>
 
 #include "auth/cpu_pool.hpp"
@@ -20,6 +16,7 @@
 #include "email/backoff.hpp"
 #include "email/mime.hpp"
 #include "email/smtp.hpp"
+#include "util/background_loop.hpp"
 
 namespace portcullis::observability {
 class Logger;
@@ -61,22 +58,13 @@ private:
     boost::asio::awaitable<std::size_t> poll_once();
     boost::asio::awaitable<void> process(const db::OutboxRow& row);
     void log_console(std::string_view kind, std::string_view recipient, std::string_view token);
-    void finished();
 
     OutboxOptions options_;
     db::PgOutbox& outbox_;
     observability::Logger& logger_;
     auth::OutboxEvents* events_;
     auth::CpuPool blocking_;  // runs the libcurl sends
-    std::atomic<bool> attached_{false};
-    std::atomic<bool> stopping_{false};
-    boost::asio::io_context* io_ = nullptr;
-    // The loop's own timer (a local of run(), so it goes with the loop and never outlives its
-    // io_context); only touched on the loop's thread.
-    boost::asio::steady_timer* timer_ = nullptr;
-    std::mutex mutex_;
-    std::condition_variable done_cv_;
-    bool running_ = false;
+    util::BackgroundLoop loop_;
     std::chrono::steady_clock::time_point last_purge_{};
     bool poll_failing_ = false;
 };

@@ -20,7 +20,6 @@
 #include <thread>
 #include <vector>
 
-#include "command.hpp"
 #include "http_client.hpp"
 #include "server_process.hpp"
 #include "test_database.hpp"

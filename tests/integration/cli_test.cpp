@@ -14,7 +14,6 @@
 #include <string>
 #include <vector>
 
-#include "command.hpp"
 #include "http_client.hpp"
 #include "server_process.hpp"
 #include "test_database.hpp"

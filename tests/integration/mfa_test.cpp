@@ -15,7 +15,6 @@
 #include <thread>
 #include <vector>
 
-#include "command.hpp"
 #include "harness.hpp"
 #include "http_client.hpp"
 #include "server_process.hpp"

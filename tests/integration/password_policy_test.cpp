@@ -22,7 +22,6 @@
 #include <thread>
 #include <vector>
 
-#include "command.hpp"
 #include "http_client.hpp"
 #include "server_process.hpp"
 #include "test_database.hpp"

@@ -242,6 +242,13 @@ TEST(RedisLimiters, ReplicasSharingRedisEnforceOneLimit) {
     ServerProcess b(env);
     ASSERT_TRUE(a.wait_healthy()) << a.output();
     ASSERT_TRUE(b.wait_healthy()) << b.output();
+    // Every I/O thread's Redis connection is up (until then a thread limits locally, which the
+    // count below would miss); probes cannot tell, they count against the limit of 3 themselves.
+    const auto connected = [](const boost::json::value& line) {
+        return json_string_at(line, {"msg"}) == "Rate limit store connected";
+    };
+    ASSERT_TRUE(a.wait_for_line(connected, 10s)) << a.output();
+    ASSERT_TRUE(b.wait_for_line(connected, 10s)) << b.output();
     redis.cli("FLUSHALL");
     EXPECT_EQ(get(a.port(), "/health").status, 200);
     EXPECT_EQ(get(b.port(), "/health").status, 200);

@@ -23,8 +23,11 @@
 
 namespace portcullis::test {
 namespace {
+// stdout goes to `out_path`, stderr to `err_path` (the same path merges them, in order); stdin
+// reads `in_path` when one is given.
 pid_t spawn(const Env& env, const std::vector<std::string>& args, const std::string& dir,
-            const std::string& log_path) {
+            const std::string& out_path, const std::string& err_path,
+            const std::string& in_path = {}) {
     std::vector<std::string> env_strings;
     for (const auto& [k, v] : env) env_strings.push_back(k + "=" + v);
     if (env.find("PATH") == env.end()) env_strings.push_back("PATH=/usr/sbin:/usr/bin:/sbin:/bin");
@@ -46,9 +49,14 @@ pid_t spawn(const Env& env, const std::vector<std::string>& args, const std::str
     const pid_t pid = ::fork();
     if (pid < 0) throw std::runtime_error("fork failed");
     if (pid == 0) {
-        const int fd = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_APPEND, 0644);
-        ::dup2(fd, 1);
-        ::dup2(fd, 2);
+        const int out = ::open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_APPEND, 0644);
+        const int err =
+            err_path == out_path
+                ? out
+                : ::open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_APPEND, 0644);
+        if (!in_path.empty()) ::dup2(::open(in_path.c_str(), O_RDONLY), 0);
+        ::dup2(out, 1);
+        ::dup2(err, 2);
         if (::chdir(dir.c_str()) != 0) ::_exit(126);
         ::execve(argv[0], argv.data(), envp.data());
         ::_exit(127);
@@ -123,7 +131,7 @@ ServerProcess::ServerProcess(Env env, std::vector<std::string> args, std::string
     dir_ = make_temp_dir();
     log_path_ = dir_ + "/output.log";
     if (!dotenv.empty()) std::ofstream(dir_ + "/.env") << dotenv;
-    pid_ = spawn(env, args, dir_, log_path_);
+    pid_ = spawn(env, args, dir_, log_path_, log_path_);
 }
 
 ServerProcess::~ServerProcess() {
@@ -208,7 +216,7 @@ std::optional<boost::json::value> ServerProcess::wait_for_line(
 RunResult run_binary(Env env, std::vector<std::string> args, std::chrono::milliseconds timeout) {
     const std::string dir = make_temp_dir();
     const std::string log = dir + "/output.log";
-    const pid_t pid = spawn(env, args, dir, log);
+    const pid_t pid = spawn(env, args, dir, log, log);
     RunResult result;
     if (auto code = wait_pid(pid, timeout)) {
         result.exit_code = *code;
@@ -232,6 +240,30 @@ std::string json_string_at(const boost::json::value& v, std::initializer_list<co
         current = next;
     }
     return current->is_string() ? std::string(current->as_string()) : std::string{};
+}
+
+CommandResult run_command(const Env& env, const std::vector<std::string>& args,
+                          std::chrono::milliseconds timeout) {
+    return run_command_with_input(env, args, {}, timeout);
+}
+
+CommandResult run_command_with_input(const Env& env, const std::vector<std::string>& args,
+                                     const std::string& input, std::chrono::milliseconds timeout) {
+    const std::string dir = make_temp_dir();
+    std::ofstream(dir + "/stdin", std::ios::binary) << input;
+    const pid_t pid = spawn(env, args, dir, dir + "/stdout", dir + "/stderr", dir + "/stdin");
+    CommandResult result;
+    if (auto code = wait_pid(pid, timeout)) {
+        result.exit_code = *code;
+    } else {
+        ::kill(pid, SIGKILL);
+        wait_pid(pid, std::chrono::seconds(5));
+    }
+    result.out = read_file(dir + "/stdout");
+    result.err = read_file(dir + "/stderr");
+    std::error_code ignored;
+    std::filesystem::remove_all(dir, ignored);
+    return result;
 }
 
 }  // namespace portcullis::test

@@ -72,6 +72,21 @@ struct RunResult {
 RunResult run_binary(Env env, std::vector<std::string> args,
                      std::chrono::milliseconds timeout = std::chrono::seconds(20));
 
+// A one-shot `portcullis <command>` with stdout and stderr captured apart, for the CLI tests where
+// the stream a message goes to is part of the contract (contract 13). Runs in a fresh empty working
+// directory (no stray .env) with exactly `env` (plus PATH).
+struct CommandResult {
+    int exit_code = -1;  // -1: killed after the timeout
+    std::string out;
+    std::string err;
+};
+CommandResult run_command(const Env& env, const std::vector<std::string>& args,
+                          std::chrono::milliseconds timeout = std::chrono::seconds(60));
+// The same with `input` on the command's standard input (run_command's reads an empty file).
+CommandResult run_command_with_input(const Env& env, const std::vector<std::string>& args,
+                                     const std::string& input,
+                                     std::chrono::milliseconds timeout = std::chrono::seconds(60));
+
 // The string at a JSON path like {"req","id"}, or empty.
 std::string json_string_at(const boost::json::value& v, std::initializer_list<const char*> path);
 
