@@ -49,6 +49,7 @@ RUN apt-get update \
         libhiredis0.14 \
         libjemalloc2 \
         libpq5 \
+        libqrencode4 \
         libsodium23 \
         libssl3 \
         zlib1g \

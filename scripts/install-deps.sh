@@ -11,7 +11,7 @@ build_packages=(
     build-essential cmake ninja-build ccache pkg-config git
     libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
     libpq-dev libhiredis-dev libssl-dev libsodium-dev libcurl4-openssl-dev zlib1g-dev libbrotli-dev libjemalloc-dev
-    libcli11-dev
+    libcli11-dev libqrencode-dev
 )
 packages=(
     "${build_packages[@]}"

@@ -157,8 +157,8 @@ auth::Task<auth::TokenCheck> MemoryStores::verify_email(std::string_view, auth::
     co_return auth::TokenCheck::invalid;  // no token was ever issued here
 }
 
-auth::Task<auth::TokenCheck> MemoryStores::check_reset(std::string_view, auth::TimePoint) {
-    co_return auth::TokenCheck::invalid;
+auth::Task<auth::ResetOutcome> MemoryStores::check_reset(std::string_view, auth::TimePoint) {
+    co_return auth::ResetOutcome{};  // no reset token was ever issued here
 }
 
 auth::Task<auth::ResetOutcome> MemoryStores::reset_password(std::string_view, std::string_view,

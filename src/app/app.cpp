@@ -8,16 +8,22 @@
 
 #include <algorithm>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
+#include "app/audit_writer.hpp"
 #include "app/session_cleanup_job.hpp"
 #include "auth/cpu_pool.hpp"
 #include "auth/fallback_attempt_counter.hpp"
+#include "auth/mfa.hpp"
+#include "auth/password_blocklist.hpp"
 #include "auth/service.hpp"
 #include "auth/token_sealer.hpp"
+#include "db/audit_store.hpp"
 #include "db/auth_store.hpp"
 #include "db/database.hpp"
+#include "db/mfa_store.hpp"
 #include "db/outbox_store.hpp"
 #include "db/token_store.hpp"
 #include "email/outbox_sender.hpp"
@@ -30,6 +36,7 @@
 #include "ratelimit/limiter.hpp"
 #include "redis/connections.hpp"
 #include "redis/login_attempts.hpp"
+#include "routes/account_routes.hpp"
 #include "routes/auth_routes.hpp"
 #include "routes/metrics.hpp"
 #include "routes/openapi_routes.hpp"
@@ -52,6 +59,28 @@ constexpr auto kJobStopTimeout = std::chrono::seconds(3);
 auth::LockoutPolicy lockout_policy(const config::Config& config) {
     return {config.auth_login_max_attempts, std::chrono::minutes(config.auth_login_lockout_minutes),
             std::chrono::minutes(config.auth_login_attempt_window_minutes)};
+}
+
+// AUTH_PASSWORD_BLOCKLIST (issue #16). A file that cannot be used stops the start (the
+// configuration check reports it first).
+auth::PasswordBlocklist password_blocklist(const config::Config& config) {
+    switch (config.auth_password_blocklist) {
+        case config::PasswordBlocklistMode::off:
+            return auth::PasswordBlocklist::off();
+        case config::PasswordBlocklistMode::file:
+            return auth::PasswordBlocklist::with_file(config.auth_password_blocklist_file);
+        case config::PasswordBlocklistMode::builtin:
+            break;
+    }
+    return auth::PasswordBlocklist::builtin();
+}
+
+db::RetentionOptions retention_options(const config::Config& config) {
+    db::RetentionOptions options;
+    if (config.audit_retention_days > 0) {
+        options.audit_retention = std::chrono::hours(24LL * config.audit_retention_days);
+    }
+    return options;
 }
 
 email::OutboxOptions outbox_options(const config::Config& config) {
@@ -117,9 +146,20 @@ struct App::Graph {
                  config.auth_password_reset_ttl_minutes, outbox_sealer),
           outbox_sender(outbox_options(config), outbox, logger, &service_metrics),
           cleanup_job({.interval = std::chrono::minutes(config.session_cleanup_interval_minutes),
-                       .cleanup = {.refresh_ttl = config.jwt_refresh_expiry}},
+                       .cleanup = {.refresh_ttl = config.jwt_refresh_expiry},
+                       .retention = retention_options(config)},
                       database, logger, service_metrics.session_cleanup_removed,
                       service_metrics.session_cleanup_last_success),
+          blocklist(password_blocklist(config)),
+          mfa_sealer(mfa_sealer_of(config)),
+          mfa_store(database),
+          credentials(database),
+          mfa_table_attempts(database, lockout_policy(config), db::AttemptTable::mfa_attempt),
+          mfa(auth::MfaSettings{.issuer = config.auth_mfa_issuer}, auth_service, mfa_store,
+              mfa_attempt_counter(), mfa_sealer.get()),
+          audit_reader(database),
+          audit_writer({}, database, logger, service_metrics.audit_events_written,
+                       service_metrics.audit_events_dropped),
           limiters(redis.get(), config.rate_limit_redis_failure_mode) {
         observability::export_log_metrics(metrics, logger);
         database.breaker().set_listener([this](bool open) {
@@ -132,6 +172,14 @@ struct App::Graph {
         });
         auth_service.set_events(&service_metrics);
         auth_service.set_one_time_tokens(&one_time_tokens);
+        auth_service.set_password_blocklist(&blocklist);
+        auth_service.set_credentials(&credentials);
+        auth_service.set_mfa(&mfa);
+        if (config.audit_events_enabled) {
+            auth_service.set_audit(&audit_writer);
+            service_metrics.track_audit_queue(
+                [this] { return static_cast<double>(audit_writer.depth()); });
+        }
         service_metrics.track_password_hash_queue(
             [this] { return static_cast<double>(cpu_pool.queue_depth()); });
         export_hashing_drops();
@@ -199,6 +247,21 @@ struct App::Graph {
         return *fallback_attempts;
     }
 
+    // MFA failures (issue #16): the same rules and stores as login attempts, in a key space of
+    // their own (the MfaAttempt table, `mfa_attempt:` keys), so neither counter locks the other.
+    auth::AttemptCounter& mfa_attempt_counter() {
+        if (!redis) return mfa_table_attempts;
+        redis_mfa_attempts.emplace(*redis, lockout_policy(config), redis::kMfaAttemptPrefix);
+        fallback_mfa_attempts.emplace(*redis_mfa_attempts, mfa_table_attempts);
+        return *fallback_mfa_attempts;
+    }
+
+    static std::unique_ptr<const auth::TokenSealer> mfa_sealer_of(const config::Config& config) {
+        if (!config.auth_mfa_encryption_key) return nullptr;
+        return std::make_unique<const auth::TokenSealer>(*config.auth_mfa_encryption_key,
+                                                         auth::TokenSealer::kTotpKeyInfo);
+    }
+
     void add_routes() {
         std::vector<routes::ReadinessCheck> readiness;
         // A probe must answer quickly even when Postgres hangs.
@@ -218,6 +281,9 @@ struct App::Graph {
         const routes::AuthRoutesOptions route_options{config.production()};
         router.add_all(routes::auth_routes(auth_service, route_options));
         router.add_all(routes::protected_routes(auth_service, route_options));
+        router.add_all(routes::account_routes(auth_service, mfa,
+                                              config.audit_events_enabled ? &audit_reader : nullptr,
+                                              route_options));
         // The document describes the routes above, so it is built after them; /docs is not API.
         router.add_all(routes::openapi_routes(router, config));
         router.add_all(routes::docs_routes(config));
@@ -248,6 +314,15 @@ struct App::Graph {
         return chain;
     }
 
+    // Background rehashes (issue #16) run on the I/O threads and the CPU pool: they must end
+    // before either stops.
+    void wait_for_rehashes(std::chrono::milliseconds timeout) const {
+        const auto deadline = std::chrono::steady_clock::now() + timeout;
+        while (auth_service.background_jobs() > 0 && std::chrono::steady_clock::now() < deadline) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        }
+    }
+
     http::ServerOptions server_options() {
         http::ServerOptions options;
         options.port = config.port;
@@ -274,6 +349,7 @@ struct App::Graph {
             service_metrics.start_sampler(io, database);
             outbox_sender.attach(io);
             cleanup_job.attach(io);
+            if (config.audit_events_enabled) audit_writer.attach(io);
         };
         return options;
     }
@@ -304,6 +380,19 @@ struct App::Graph {
     db::PgOutbox outbox;
     email::OutboxSender outbox_sender;
     SessionCleanupJob cleanup_job;
+    // Account security (issue #16): the password blocklist, TOTP MFA (secrets sealed under
+    // AUTH_MFA_ENCRYPTION_KEY; without it enrolment answers 503 MFA_NOT_CONFIGURED), password
+    // change and rehash, and the audit trail written in batches off the request path.
+    const auth::PasswordBlocklist blocklist;
+    const std::unique_ptr<const auth::TokenSealer> mfa_sealer;
+    db::PgMfaStore mfa_store;
+    db::PgCredentialStore credentials;
+    db::PgAttemptCounter mfa_table_attempts;
+    std::optional<redis::RedisAttemptCounter> redis_mfa_attempts;
+    std::optional<auth::FallbackAttemptCounter> fallback_mfa_attempts;
+    auth::MfaService mfa;
+    db::PgAuditReader audit_reader;
+    AuditWriter audit_writer;
     ratelimit::Limiters limiters;
     std::unique_ptr<http::Pipeline> pipeline;
     std::unique_ptr<http::Server> server;
@@ -320,6 +409,8 @@ App::App(const config::Config& config, const db::ConnectionSettings& database,
 
 App::~App() {
     if (graph_->started && !graph_->stopped) {
+        graph_->wait_for_rehashes(kJobStopTimeout);
+        graph_->audit_writer.stop(kJobStopTimeout);
         graph_->outbox_sender.stop(kJobStopTimeout);
         graph_->cleanup_job.stop(kJobStopTimeout);
         graph_->server->stop();
@@ -349,7 +440,10 @@ bool App::drain(std::chrono::steady_clock::time_point deadline) {
 
 void App::stop() {
     Graph& g = *graph_;
-    // The jobs need their I/O thread and the database to finish: stop them first.
+    // The jobs need their I/O thread and the database to finish: stop them first. Rehashes
+    // started by the last logins finish before the audit writer stores their events.
+    g.wait_for_rehashes(kJobStopTimeout);
+    g.audit_writer.stop(kJobStopTimeout);
     g.outbox_sender.stop(kJobStopTimeout);
     g.cleanup_job.stop(kJobStopTimeout);
     g.server->stop();

@@ -33,6 +33,8 @@ void SessionCleanupJob::stop(std::chrono::milliseconds timeout) {
 boost::asio::awaitable<void> SessionCleanupJob::run() {
     while (!loop_.stopping()) {
         co_await round();
+        if (loop_.stopping()) break;
+        co_await retention_round();
         co_await loop_.pause(options_.interval);
     }
 }
@@ -58,6 +60,26 @@ boost::asio::awaitable<void> SessionCleanupJob::round() {
     if (!error.empty()) {
         logger_.log(Level::error, "[sessionCleanup] cleanup failed",
                     LogFields().error("Error", error));
+    }
+}
+
+boost::asio::awaitable<void> SessionCleanupJob::retention_round() {
+    std::string error;
+    try {
+        const auto result = co_await db::prune_account_security(
+            database_.local(), options_.retention, std::chrono::system_clock::now(),
+            &loop_.stop_flag());
+        if (result.audit_events_removed > 0 || result.mfa_challenges_removed > 0) {
+            logger_.log(Level::info,
+                        "[retention] removed " + std::to_string(result.audit_events_removed) +
+                            " audit event(s) and " + std::to_string(result.mfa_challenges_removed) +
+                            " expired MFA challenge(s)");
+        }
+    } catch (const std::exception& e) {
+        error = e.what();
+    }
+    if (!error.empty()) {
+        logger_.log(Level::error, "[retention] cleanup failed", LogFields().error("Error", error));
     }
 }
 

@@ -1,7 +1,8 @@
 // The session cleanup job of contract 12 inside `serve`: a round at start (readiness does not
 // wait for it), then one every SESSION_CLEANUP_INTERVAL_MINUTES, never two at once, stopped at
 // shutdown. With N replicas only the one holding the database's cleanup lock works a round; the
-// others skip it silently (db::cleanup_sessions).
+// others skip it silently (db::cleanup_sessions). Each round also applies the retention of the
+// account-security tables (AUDIT_RETENTION_DAYS, expired MFA challenges; db::retention).
 #pragma once
 
 #include <boost/asio/io_context.hpp>
@@ -9,6 +10,7 @@
 #include <chrono>
 
 #include "db/database.hpp"
+#include "db/retention.hpp"
 #include "db/session_cleanup.hpp"
 #include "util/background_loop.hpp"
 
@@ -23,6 +25,9 @@ namespace portcullis::app {
 struct SessionCleanupJobOptions {
     std::chrono::milliseconds interval{60 * 60 * 1000};
     db::SessionCleanupOptions cleanup;
+    // After the sessions, each round prunes old audit events and expired MFA challenges
+    // (issue #16) under a lock of its own.
+    db::RetentionOptions retention;
 };
 
 class SessionCleanupJob {
@@ -44,6 +49,7 @@ public:
 private:
     boost::asio::awaitable<void> run();
     boost::asio::awaitable<void> round();
+    boost::asio::awaitable<void> retention_round();
 
     SessionCleanupJobOptions options_;
     const db::Database& database_;

@@ -19,6 +19,9 @@ struct User {
     std::string password_hash;
     Role role = Role::user;
     std::optional<TimePoint> email_verified_at;
+    // A TOTP enrolment is enabled (issue #16): a right password leads to an MFA challenge. Set by
+    // the login lookup (UserStore::find_by_email) only.
+    bool mfa_enabled = false;
 };
 
 struct SessionSummary {

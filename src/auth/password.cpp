@@ -140,9 +140,11 @@ PasswordCheck verify_password(std::string_view password, std::string_view phc) {
 
 bool needs_rehash(std::string_view phc, const Argon2Params& params) {
     const auto parsed = parse_phc(phc);
-    // Lanes are not compared: the reference's p=4 hashes with our m and t are as strong as ours.
+    // Lanes too (issue #16): the reference's p=4 hashes move to the one lane libsodium makes, so
+    // every stored hash ends up with the configured parameters.
     return !parsed || parsed->algorithm != Algorithm::argon2id ||
-           parsed->memory_kib != params.memory_kib || parsed->iterations != params.iterations;
+           parsed->memory_kib != params.memory_kib || parsed->iterations != params.iterations ||
+           parsed->lanes != 1;
 }
 
 }  // namespace portcullis::auth

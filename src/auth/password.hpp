@@ -24,7 +24,8 @@ enum class PasswordCheck { match, mismatch, invalid_hash };
 // caller answers 500 for that).
 PasswordCheck verify_password(std::string_view password, std::string_view phc);
 
-// True when `phc` was made with parameters other than `params` (a candidate for rehash on login).
+// True when `phc` was made with parameters other than `params` or with more than one lane (a
+// candidate for rehash on login).
 bool needs_rehash(std::string_view phc, const Argon2Params& params);
 
 }  // namespace portcullis::auth

@@ -2,8 +2,20 @@
 // order decides which error a client sees.
 #include "auth/service.hpp"
 
+// GCC 12 misreads the frame deallocation of Asio's awaitable coroutines in login() as a
+// mismatched new/delete (the false positive email/outbox_sender.cpp and cmake/Warnings.cmake
+// silence too).
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+#endif
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/this_coro.hpp>
+
+#include <exception>
 #include <stdexcept>
 
+#include "auth/mfa.hpp"
 #include "auth/one_time_token.hpp"
 #include "auth/validation.hpp"
 #include "util/random.hpp"
@@ -15,6 +27,10 @@ constexpr std::size_t kMaxIpLength = 128;
 std::string lockout_ip(std::string_view client_ip) {
     if (client_ip.empty()) return "unknown";
     return std::string(client_ip.substr(0, kMaxIpLength));
+}
+
+std::string reason_detail(std::string_view reason) {
+    return std::string(R"({"reason":")") + std::string(reason) + "\"}";
 }
 }  // namespace
 
@@ -55,10 +71,12 @@ void AuthService::ensure_hashing_room(const CpuPool::Client& hashing) {
 }
 
 Task<Outcome<Registration>> AuthService::register_user(std::string_view email,
-                                                       std::string_view password,
+                                                       std::string_view password, ClientInfo client,
                                                        CpuPool::Client hashing) {
     ensure_hashing_room(hashing);
     const std::string normalized = normalize_email(email);
+    // Before any lookup: a refused password costs no round trip and says nothing of the account.
+    if (auto refused = refuse_password(password, normalized)) co_return *refused;
     if (co_await users_.find_by_email(normalized)) co_return AuthError::email_taken;
 
     const Argon2Params params = settings_.argon2;
@@ -86,17 +104,23 @@ Task<Outcome<Registration>> AuthService::register_user(std::string_view email,
                                          !settings_.verification_required, session, now_());
     }
     if (!created) co_return AuthError::email_taken;  // a concurrent registration won the race
+    audit(AuditType::registered, registration.user_id, normalized, client);
     co_return registration;
 }
 
-Task<Outcome<TokenPair>> AuthService::login(std::string_view email, std::string_view password,
-                                            std::string_view client_ip, CpuPool::Client hashing) {
+Task<Outcome<LoginResult>> AuthService::login(std::string_view email, std::string_view password,
+                                              std::string_view client_ip,
+                                              std::string_view user_agent,
+                                              CpuPool::Client hashing) {
     ensure_hashing_room(hashing);
     const std::string normalized = normalize_email(email);
     const std::string ip = lockout_ip(client_ip);
+    const ClientInfo client{client_ip, user_agent};
     // The lock is checked before the password, so even the right password is refused.
     if (co_await attempts_.is_locked(normalized, ip, now_())) {
         if (events_ != nullptr) events_->login(LoginOutcome::locked);
+        // No lookup on this path: the audit writer finds the account by its e-mail.
+        audit(AuditType::login_locked, {}, normalized, client);
         co_return AuthError::login_locked;
     }
 
@@ -118,21 +142,76 @@ Task<Outcome<TokenPair>> AuthService::login(std::string_view email, std::string_
             events_->login(LoginOutcome::invalid_credentials);
             if (locked_now) events_->lockout();
         }
+        const std::string_view reason = !user                           ? "unknown_account"
+                                        : check != PasswordCheck::match ? "password"
+                                                                        : "unverified";
+        audit(AuditType::login_failed, user ? std::string_view(user->id) : std::string_view{},
+              normalized, client, reason_detail(reason));
         co_return AuthError::invalid_credentials;
     }
 
     co_await attempts_.clear(normalized, ip);
+    const auto executor = co_await boost::asio::this_coro::executor;
+    if (user->mfa_enabled) {
+        // Fail closed: an account with MFA never logs in on its password alone.
+        if (mfa_ == nullptr) throw std::logic_error("an account has MFA but no MFA service is set");
+        std::string token = co_await mfa_->begin_login(*user);
+        MfaChallenge challenge{std::move(token)};
+        audit(AuditType::mfa_challenged, user->id, user->email, client);
+        rehash_later(executor, *user, plain);
+        co_return LoginResult{std::move(challenge)};
+    }
+    TokenPair pair = co_await open_session(*user, client);
+    rehash_later(executor, *user, plain);
+    co_return LoginResult{std::move(pair)};
+}
+
+Task<TokenPair> AuthService::open_session(const User& user, ClientInfo client) {
     const std::string session_id = util::uuid_v4();
-    TokenPair pair = issue(user->id, session_id);
+    TokenPair pair = issue(user.id, session_id);
     // Arguments are named values, never temporaries: a temporary that lives across a co_await
     // is destroyed twice by GCC 12 (seen under ASan).
     const NewSession session{session_id, sha256_hex(pair.refresh_token)};
-    co_await sessions_.create(user->id, session, now_());
+    co_await sessions_.create(user.id, session, now_());
     if (events_ != nullptr) events_->login(LoginOutcome::success);
+    audit(AuditType::login_succeeded, user.id, user.email, client);
     co_return pair;
 }
 
-Task<Outcome<TokenPair>> AuthService::refresh(std::string_view refresh_token) {
+Task<Outcome<TokenPair>> AuthService::login_mfa(std::string_view mfa_token, std::string_view code,
+                                                std::string_view recovery_code, ClientInfo client) {
+    if (mfa_ == nullptr) co_return AuthError::mfa_token_invalid;
+    const auto finished = co_await mfa_->complete_login(mfa_token, code, recovery_code, client);
+    if (const auto* error = std::get_if<AuthError>(&finished)) co_return *error;
+    const User& user = std::get<User>(finished);
+    co_return co_await open_session(user, client);
+}
+
+void AuthService::rehash_later(const boost::asio::any_io_executor& executor, const User& user,
+                               std::string plain) {
+    if (credentials_ == nullptr || !needs_rehash(user.password_hash, settings_.argon2)) return;
+    // Logins come first: a rehash never takes more than half of the hashing queue.
+    if (cpu_.queue_depth() * 2 >= cpu_.capacity()) return;
+    ++background_;
+    boost::asio::co_spawn(executor,
+                          rehash(user.id, user.email, user.password_hash, std::move(plain)),
+                          [this](const std::exception_ptr&) {
+                              // A failure (database down, queue full) is retried by the next
+                              // login: the old hash still verifies.
+                              --background_;
+                          });
+}
+
+Task<void> AuthService::rehash(std::string user_id, std::string email, std::string old_hash,
+                               std::string plain) {
+    const Argon2Params params = settings_.argon2;
+    auto hash_job = [plain, params] { return hash_password(plain, params); };
+    const std::string fresh = co_await cpu_.run(std::move(hash_job));
+    const bool replaced = co_await credentials_->rehash_password(user_id, old_hash, fresh, now_());
+    if (replaced) audit(AuditType::password_rehashed, user_id, email, {});
+}
+
+Task<Outcome<TokenPair>> AuthService::refresh(std::string_view refresh_token, ClientInfo client) {
     const auto peeked_sid = peek_session_id(refresh_token);
     const auto verified = refresh_.verify_refresh(refresh_token, now_seconds());
     const std::string presented_hash = sha256_hex(refresh_token);
@@ -161,6 +240,7 @@ Task<Outcome<TokenPair>> AuthService::refresh(std::string_view refresh_token) {
             // stolen and end every session of the user.
             co_await sessions_.revoke_all(rotated.owner_user_id, now_());
             if (events_ != nullptr) events_->refresh_reuse();
+            audit(AuditType::refresh_reuse, rotated.owner_user_id, {}, client);
             co_return AuthError::refresh_reuse;
     }
     co_return AuthError::session_invalid;
@@ -200,8 +280,10 @@ Task<std::vector<SessionSummary>> AuthService::sessions(const Caller& caller) {
     co_return co_await sessions_.list(caller.user_id);
 }
 
-Task<void> AuthService::logout_all(const Caller& caller) {
+Task<void> AuthService::logout_all(const Caller& caller, ClientInfo client) {
     co_await sessions_.revoke_all(caller.user_id, now_());
+    audit(AuditType::sessions_revoked, caller.user_id, caller.email, client,
+          R"({"by":"logout-all"})");
 }
 
 Task<Outcome<UserView>> AuthService::find_user(const Caller& caller, std::string_view user_id) {
@@ -244,13 +326,17 @@ Task<void> AuthService::resend_verification(std::string_view email) {
 }
 
 Task<Outcome<Done>> AuthService::reset_password(std::string_view token, std::string_view password,
-                                                CpuPool::Client hashing) {
+                                                ClientInfo client, CpuPool::Client hashing) {
     ensure_hashing_room(hashing);
+    // A common password is refused before the token is looked at (the token stays usable).
+    if (auto refused = refuse_password(password, {})) co_return *refused;
     const std::string token_hash = sha256_hex(token);
     // Checked before hashing, so a wrong token costs no Argon2 work.
-    const TokenCheck check = co_await tokens().check_reset(token_hash, now_());
-    if (check == TokenCheck::invalid) co_return AuthError::reset_invalid;
-    if (check == TokenCheck::expired) co_return AuthError::reset_expired;
+    const ResetOutcome check = co_await tokens().check_reset(token_hash, now_());
+    if (check.check == TokenCheck::invalid) co_return AuthError::reset_invalid;
+    if (check.check == TokenCheck::expired) co_return AuthError::reset_expired;
+    // The account is known now: its e-mail is a context-specific word (NIST SP 800-63B-4).
+    if (auto refused = refuse_password(password, check.email)) co_return *refused;
 
     const Argon2Params params = settings_.argon2;
     const std::string plain(password);
@@ -262,7 +348,82 @@ Task<Outcome<Done>> AuthService::reset_password(std::string_view token, std::str
     if (outcome.check == TokenCheck::expired) co_return AuthError::reset_expired;
     const std::string email = normalize_email(outcome.email);
     co_await attempts_.clear_email(email);
+    audit(AuditType::password_reset, {}, email, client);
     co_return Done{};
+}
+
+Task<Outcome<User>> AuthService::confirm_password(const Caller& caller, std::string_view password,
+                                                  std::string_view client_ip) {
+    const std::string ip = lockout_ip(client_ip);
+    const std::string email = normalize_email(caller.email);
+    if (co_await attempts_.is_locked(email, ip, now_())) co_return AuthError::login_locked;
+    const auto user = co_await users_.find_by_id(caller.user_id);
+    if (!user) co_return AuthError::unauthorized;
+    const std::string plain(password);
+    const std::string phc = user->password_hash;
+    auto verify_job = [plain, phc] { return verify_password(plain, phc); };
+    const PasswordCheck check = co_await cpu_.run(std::move(verify_job));
+    if (check == PasswordCheck::invalid_hash) {
+        throw std::runtime_error("stored password hash is not an Argon2 PHC string");
+    }
+    if (check != PasswordCheck::match) {
+        const std::optional<std::string_view> user_id = user->id;
+        const bool locked_now = co_await attempts_.record_failure(email, ip, user_id, now_());
+        if (events_ != nullptr && locked_now) events_->lockout();
+        audit(AuditType::login_failed, user->id, email, {client_ip, {}},
+              reason_detail("reauthentication"));
+        co_return AuthError::current_password_invalid;
+    }
+    co_return *user;
+}
+
+Task<Outcome<Done>> AuthService::change_password(const Caller& caller,
+                                                 std::string_view current_password,
+                                                 std::string_view new_password, ClientInfo client) {
+    if (credentials_ == nullptr) throw std::logic_error("no credential store configured");
+    if (auto refused = refuse_password(new_password, caller.email)) co_return *refused;
+    const auto confirmed = co_await confirm_password(caller, current_password, client.ip);
+    if (const auto* error = std::get_if<AuthError>(&confirmed)) co_return *error;
+    const User& user = std::get<User>(confirmed);
+
+    const Argon2Params params = settings_.argon2;
+    const std::string plain(new_password);
+    auto hash_job = [plain, params] { return hash_password(plain, params); };
+    const std::string hash = co_await cpu_.run(std::move(hash_job));
+    const bool changed = co_await credentials_->change_password(user.id, user.password_hash, hash,
+                                                                caller.session_id, now_());
+    // Someone else changed it between the check and now: the presented password is stale.
+    if (!changed) co_return AuthError::current_password_invalid;
+    audit(AuditType::password_changed, user.id, user.email, client);
+    co_return Done{};
+}
+
+std::optional<AuthError> AuthService::refuse_password(std::string_view password,
+                                                      std::string_view email) const {
+    if (blocklist_ == nullptr) return std::nullopt;
+    switch (blocklist_->check(password, email)) {
+        case PasswordVerdict::ok:
+            return std::nullopt;
+        case PasswordVerdict::breached:
+            return AuthError::password_breached;
+        case PasswordVerdict::contains_email:
+            return AuthError::password_contains_email;
+    }
+    return std::nullopt;
+}
+
+void AuthService::audit(AuditType type, std::string_view user_id, std::string_view email,
+                        ClientInfo client, std::string detail_json) const {
+    if (audit_ == nullptr) return;
+    AuditEvent event;
+    event.type = type;
+    event.user_id = user_id;
+    event.email = email;
+    event.ip = client.ip.substr(0, kMaxIpLength);
+    event.user_agent = client.user_agent.substr(0, kMaxUserAgent);
+    event.detail_json = std::move(detail_json);
+    event.at = now_();
+    audit_->record(std::move(event));
 }
 
 }  // namespace portcullis::auth

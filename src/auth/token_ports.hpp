@@ -19,7 +19,9 @@ enum class TokenCheck { valid, invalid, expired };
 
 struct ResetOutcome {
     TokenCheck check = TokenCheck::invalid;
-    std::string email;  // the account's stored email when valid (to clear its lockout)
+    // The account's stored email when valid (to clear its lockout, and the blocklist's
+    // context-specific word).
+    std::string email;
 };
 
 class OneTimeTokenStore {
@@ -36,8 +38,9 @@ public:
     virtual Task<void> request_email(EmailRequest kind, std::string_view email, TimePoint now) = 0;
     // Consumes a verification token (contract 5.6); an expired one is marked used.
     virtual Task<TokenCheck> verify_email(std::string_view token_hash, TimePoint now) = 0;
-    // Looks at a reset token without consuming a valid one; an expired one is marked used.
-    virtual Task<TokenCheck> check_reset(std::string_view token_hash, TimePoint now) = 0;
+    // Looks at a reset token without consuming a valid one; an expired one is marked used. The
+    // account's email comes with a valid one.
+    virtual Task<ResetOutcome> check_reset(std::string_view token_hash, TimePoint now) = 0;
     // Consumes the reset token, replaces the password and revokes every session, atomically.
     virtual Task<ResetOutcome> reset_password(std::string_view token_hash,
                                               std::string_view password_hash, TimePoint now) = 0;

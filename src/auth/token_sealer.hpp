@@ -22,9 +22,14 @@ public:
     // The HKDF info string: changing the derivation means a new version prefix.
     static constexpr std::string_view kKeyInfo = "portcullis email-outbox token v1";
     static constexpr std::string_view kPrefix = "v1:";
+    static constexpr std::string_view kTotpKeyInfo = "portcullis totp secret v1";
 
     // Derives the key from `secret` (the service uses JWT_REFRESH_SECRET: see main.cpp).
-    explicit TokenSealer(std::string_view secret);
+    explicit TokenSealer(std::string_view secret) : TokenSealer(secret, kKeyInfo) {}
+    // Another use of the same construction with a key of its own: `info` names the purpose in
+    // the HKDF derivation (the TOTP secrets of issue #16 use kTotpKeyInfo with
+    // AUTH_MFA_ENCRYPTION_KEY), so keys of different purposes never coincide.
+    TokenSealer(std::string_view secret, std::string_view info);
     ~TokenSealer();
     TokenSealer(const TokenSealer&) = delete;
     TokenSealer& operator=(const TokenSealer&) = delete;

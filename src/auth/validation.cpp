@@ -24,6 +24,10 @@ constexpr std::string_view kUuidPattern =
     R"(^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[1-8][0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12})"
     R"(|00000000-0000-0000-0000-000000000000|ffffffff-ffff-ffff-ffff-ffffffffffff)$)";
 
+constexpr std::string_view kTotpCodePattern = R"(^[0-9]{6}$)";
+constexpr std::string_view kRecoveryCodePattern =
+    R"(^[0-9A-Za-z]{4}-?[0-9A-Za-z]{4}-?[0-9A-Za-z]{4}-?[0-9A-Za-z]{4}$)";
+
 constexpr std::string_view kComplexityMessage =
     "Password must be at least 8 characters and include lowercase, uppercase, number, and symbol.";
 
@@ -53,6 +57,30 @@ schema::StringSchema token_field(std::string description) {
 
 std::string string_at(const boost::json::value& body, std::string_view field) {
     return std::string(body.get_object().at(field).get_string());
+}
+
+// An optional property: empty when absent.
+std::string optional_string_at(const boost::json::value& body, std::string_view field) {
+    const auto* value = body.get_object().if_contains(field);
+    return value == nullptr ? std::string() : std::string(value->get_string());
+}
+
+schema::StringSchema totp_code_field() {
+    return {{schema::format("regex", std::string(kTotpCodePattern), &is_totp_code,
+                            "Invalid code: expected 6 digits")},
+            "The current 6-digit code of the authenticator app.",
+            "123456"};
+}
+
+schema::StringSchema recovery_code_field() {
+    return {{schema::format("regex", std::string(kRecoveryCodePattern), &is_recovery_code_format,
+                            "Invalid recovery code")},
+            "One of the account's unused recovery codes (single use).",
+            "4k7m-9q2x-hw3c-ta8p"};
+}
+
+schema::StringSchema current_password_field(std::string description) {
+    return {{schema::min_length(kPasswordMinLength)}, std::move(description), {}};
 }
 
 }  // namespace
@@ -99,6 +127,42 @@ const schema::StringSchema& user_id_schema() {
         {schema::format("uuid", std::string(kUuidPattern), &is_valid_uuid, "Invalid UUID")},
         "The user's id (a UUID).",
         {}};
+    return schema;
+}
+
+const schema::ObjectSchema& login_mfa_schema() {
+    static const schema::ObjectSchema schema{
+        {{"mfaToken", token_field("The mfaToken of the 401 MFA_REQUIRED answer to the login.")},
+         {"code", totp_code_field(), false},
+         {"recoveryCode", recovery_code_field(), false}},
+        {"code", "recoveryCode"}};
+    return schema;
+}
+
+const schema::ObjectSchema& change_password_schema() {
+    static const schema::ObjectSchema schema{
+        {{"currentPassword", current_password_field("The account's current password.")},
+         {"newPassword", new_password_field()}}};
+    return schema;
+}
+
+const schema::ObjectSchema& password_schema() {
+    static const schema::ObjectSchema schema{
+        {{"password", current_password_field("The account's password (re-authentication).")}}};
+    return schema;
+}
+
+const schema::ObjectSchema& totp_code_schema() {
+    static const schema::ObjectSchema schema{{{"code", totp_code_field()}}};
+    return schema;
+}
+
+const schema::ObjectSchema& mfa_disable_schema() {
+    static const schema::ObjectSchema schema{
+        {{"password", current_password_field("The account's password (re-authentication).")},
+         {"code", totp_code_field(), false},
+         {"recoveryCode", recovery_code_field(), false}},
+        {"code", "recoveryCode"}};
     return schema;
 }
 
@@ -183,6 +247,69 @@ bool is_valid_uuid(std::string_view text) {
 
 std::string normalize_email(std::string_view email) {
     return util::to_lower(util::trim_js(email));
+}
+
+bool is_totp_code(std::string_view code) {
+    if (code.size() != 6) return false;
+    for (const char c : code) {
+        if (c < '0' || c > '9') return false;
+    }
+    return true;
+}
+
+bool is_recovery_code_format(std::string_view code) {
+    std::size_t symbols = 0;
+    for (std::size_t i = 0; i < code.size(); ++i) {
+        const char c = code[i];
+        const bool alnum =
+            (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+        if (alnum) {
+            ++symbols;
+            continue;
+        }
+        // A dash only between groups of four.
+        if (c != '-' || symbols == 0 || symbols % 4 != 0 || symbols == 16 || code[i - 1] == '-') {
+            return false;
+        }
+    }
+    return symbols == 16;
+}
+
+Validated<MfaAnswer> validate_login_mfa(const boost::json::value* body) {
+    if (auto issues = schema::validate(login_mfa_schema(), body)) {
+        return ValidationFailure{std::move(issues->details_json)};
+    }
+    return MfaAnswer{string_at(*body, "mfaToken"), optional_string_at(*body, "code"),
+                     optional_string_at(*body, "recoveryCode")};
+}
+
+Validated<PasswordChange> validate_change_password(const boost::json::value* body) {
+    if (auto issues = schema::validate(change_password_schema(), body)) {
+        return ValidationFailure{std::move(issues->details_json)};
+    }
+    return PasswordChange{string_at(*body, "currentPassword"), string_at(*body, "newPassword")};
+}
+
+Validated<std::string> validate_password_only(const boost::json::value* body) {
+    if (auto issues = schema::validate(password_schema(), body)) {
+        return ValidationFailure{std::move(issues->details_json)};
+    }
+    return string_at(*body, "password");
+}
+
+Validated<std::string> validate_totp_code(const boost::json::value* body) {
+    if (auto issues = schema::validate(totp_code_schema(), body)) {
+        return ValidationFailure{std::move(issues->details_json)};
+    }
+    return string_at(*body, "code");
+}
+
+Validated<MfaDisable> validate_mfa_disable(const boost::json::value* body) {
+    if (auto issues = schema::validate(mfa_disable_schema(), body)) {
+        return ValidationFailure{std::move(issues->details_json)};
+    }
+    return MfaDisable{string_at(*body, "password"), optional_string_at(*body, "code"),
+                      optional_string_at(*body, "recoveryCode")};
 }
 
 Validated<EmailPassword> validate_register(const boost::json::value* body) {

@@ -23,6 +23,12 @@ const schema::ObjectSchema& refresh_token_schema();   // {refreshToken}
 const schema::ObjectSchema& token_schema();           // {token}
 const schema::ObjectSchema& reset_password_schema();  // {token, password (complexity)}
 const schema::StringSchema& user_id_schema();         // the `userId` path parameter
+// Account security (issue #16).
+const schema::ObjectSchema& login_mfa_schema();        // {mfaToken, code | recoveryCode}
+const schema::ObjectSchema& change_password_schema();  // {currentPassword, newPassword}
+const schema::ObjectSchema& password_schema();         // {password} (re-authentication)
+const schema::ObjectSchema& totp_code_schema();        // {code}
+const schema::ObjectSchema& mfa_disable_schema();      // {password, code | recoveryCode}
 
 // A failed validation: the JSON array text for `details` (issue objects in check order).
 struct ValidationFailure {
@@ -50,6 +56,27 @@ struct TokenPassword {
 };
 Validated<TokenPassword> validate_reset(const boost::json::value* body);  // token + complexity
 
+// The second step of an MFA login; exactly one of `code` and `recovery_code` is non-empty.
+struct MfaAnswer {
+    std::string mfa_token;
+    std::string code;
+    std::string recovery_code;
+};
+Validated<MfaAnswer> validate_login_mfa(const boost::json::value* body);
+struct PasswordChange {
+    std::string current_password;
+    std::string new_password;
+};
+Validated<PasswordChange> validate_change_password(const boost::json::value* body);
+Validated<std::string> validate_password_only(const boost::json::value* body);  // {password}
+Validated<std::string> validate_totp_code(const boost::json::value* body);      // {code}
+struct MfaDisable {
+    std::string password;
+    std::string code;
+    std::string recovery_code;
+};
+Validated<MfaDisable> validate_mfa_disable(const boost::json::value* body);
+
 // The path parameter `userId` against the UUID rule of 4.1.
 std::optional<ValidationFailure> validate_user_id(std::string_view user_id);
 
@@ -58,5 +85,7 @@ bool is_valid_email(std::string_view email);                // the 4.1 email pat
 bool meets_password_complexity(std::string_view password);  // the 4.1 password pattern (/u)
 bool is_valid_uuid(std::string_view text);            // versions 1-8, RFC variant, nil and max
 std::string normalize_email(std::string_view email);  // trim + lower-case
+bool is_totp_code(std::string_view code);             // six ASCII digits
+bool is_recovery_code_format(std::string_view code);  // xxxx-xxxx-xxxx-xxxx (dashes optional)
 
 }  // namespace portcullis::auth

@@ -16,6 +16,9 @@ int run(int argc, char** argv) {
     add_user(app, chosen);
     add_sessions(app, chosen);
     add_login_attempts(app, chosen);
+    add_audit(app, chosen);
+    add_hash(app, chosen);
+    add_blocklist(app, chosen);
     add_check_config(app, chosen);
     add_healthcheck(app, chosen);
     add_version(app, chosen);

@@ -8,6 +8,7 @@
 #include <exception>
 #include <memory>
 
+#include "auth/password_blocklist.hpp"
 #include "db/database.hpp"
 #include "observability/logger.hpp"
 #include "redis/connections.hpp"
@@ -53,6 +54,16 @@ std::optional<CommandEnvironment> load_environment(config::Scope scope, ProblemS
         std::string error;
         environment.redis = redis::parse_redis_url(*config.rate_limit_redis_url, error);
         if (!environment.redis) problems["RATE_LIMIT_REDIS_URL"].push_back(error);
+    }
+    // The file's content (its first line) beside the other problems, as serve would open it.
+    if ((scope.password_blocklist || scope.server) &&
+        problems.count("AUTH_PASSWORD_BLOCKLIST") == 0 &&
+        config.auth_password_blocklist == config::PasswordBlocklistMode::file) {
+        try {
+            const auth::BreachedHashFile file(config.auth_password_blocklist_file);
+        } catch (const std::exception& e) {
+            problems["AUTH_PASSWORD_BLOCKLIST"].emplace_back(e.what());
+        }
     }
     if (problems.empty()) {
         if (logger != nullptr) {

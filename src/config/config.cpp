@@ -2,6 +2,7 @@
 // name the variable and the rule but never echo a value that could be secret.
 #include "config/config.hpp"
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <climits>
@@ -15,6 +16,7 @@
 #include "config/dotenv.hpp"
 #include "config/parse.hpp"
 #include "util/js_text.hpp"
+#include "util/strings.hpp"
 
 namespace portcullis::config {
 namespace {
@@ -392,6 +394,63 @@ void read_auth(Reader& reader, Config& config) {
         "SESSION_CLEANUP_INTERVAL_MINUTES", config.session_cleanup_interval_minutes);
 }
 
+void read_password_blocklist(Reader& reader, Config& config) {
+    const std::string* raw = reader.get("AUTH_PASSWORD_BLOCKLIST");
+    const std::string_view value = raw == nullptr ? std::string_view{} : trim(*raw);
+    if (value.empty() || value == "builtin") {
+        config.auth_password_blocklist = PasswordBlocklistMode::builtin;
+        return;
+    }
+    if (value == "off") {
+        config.auth_password_blocklist = PasswordBlocklistMode::off;
+        return;
+    }
+    // Anything else names a file; whether its content is usable is checked where it is opened.
+    config.auth_password_blocklist = PasswordBlocklistMode::file;
+    config.auth_password_blocklist_file = std::string(value);
+    struct stat info {};
+    if (::stat(config.auth_password_blocklist_file.c_str(), &info) != 0 || !S_ISREG(info.st_mode) ||
+        ::access(config.auth_password_blocklist_file.c_str(), R_OK) != 0) {
+        reader.problem("AUTH_PASSWORD_BLOCKLIST",
+                       "AUTH_PASSWORD_BLOCKLIST must be builtin, off or the path of a readable "
+                       "file of sorted `SHA1:count` lines");
+    }
+}
+
+void read_account_security(Reader& reader, Config& config) {
+    if (const auto key = reader.non_empty("AUTH_MFA_ENCRYPTION_KEY")) {
+        if (util::utf16_length(*key) < kMinSecretLength) {
+            reader.problem("AUTH_MFA_ENCRYPTION_KEY",
+                           "AUTH_MFA_ENCRYPTION_KEY must be at least 32 characters long");
+        } else {
+            config.auth_mfa_encryption_key = *key;
+        }
+    }
+    if (const std::string* issuer = reader.get("AUTH_MFA_ISSUER")) {
+        const std::string_view value = trim(*issuer);
+        // The issuer and the account are separated by `:` in the otpauth label.
+        if (value.empty() || value.size() > 64 || value.find(':') != std::string_view::npos) {
+            reader.problem("AUTH_MFA_ISSUER",
+                           "AUTH_MFA_ISSUER must be 1 to 64 characters without `:`");
+        } else {
+            config.auth_mfa_issuer = std::string(value);
+        }
+    }
+    read_password_blocklist(reader, config);
+    if (const std::string* raw = reader.get("AUDIT_EVENTS_ENABLED")) {
+        const std::string value = util::to_lower(trim(*raw));
+        if (value.empty() || value == "true") {
+            config.audit_events_enabled = true;
+        } else if (value == "false") {
+            config.audit_events_enabled = false;
+        } else {
+            reader.problem("AUDIT_EVENTS_ENABLED", "AUDIT_EVENTS_ENABLED must be true or false");
+        }
+    }
+    config.audit_retention_days =
+        reader.non_negative_int("AUDIT_RETENTION_DAYS", config.audit_retention_days);
+}
+
 void add(Problems& problems, const std::string& name, std::string message) {
     problems[name].push_back(std::move(message));
 }
@@ -493,6 +552,7 @@ LoadResult load(const Environment& env, Scope scope, std::set<std::string>* name
     if (scope.redis || scope.server) read_redis(reader, config);
     if (scope.port || scope.server) read_port(reader, config);
     if (scope.refresh_expiry || scope.server) read_refresh_expiry(reader, config);
+    if (scope.password_blocklist && !scope.server) read_password_blocklist(reader, config);
     if (scope.server) {
         read_jwt_secrets(reader, config);
         read_http(reader, config);
@@ -500,6 +560,7 @@ LoadResult load(const Environment& env, Scope scope, std::set<std::string>* name
         read_smtp(reader, config);
         read_metrics(reader, config, pending);
         read_auth(reader, config);
+        read_account_security(reader, config);
         const Problems failed = result.problems;
         check_combinations(config, pending, failed, result);
     }

@@ -27,6 +27,9 @@ enum class LogLevel {
 };
 enum class MetricsGuard { none, secret, cidr };
 enum class RedisFailureMode { local, closed, open };
+// AUTH_PASSWORD_BLOCKLIST (issue #16): the built-in list, nothing, or the built-in list and a
+// Have-I-Been-Pwned style file.
+enum class PasswordBlocklistMode { builtin, off, file };
 
 std::string_view to_string(AppEnv env);
 std::string_view to_string(LogLevel level);
@@ -105,6 +108,16 @@ struct Config {
     std::uint32_t auth_argon2_memory_kib = 65536;
     std::uint32_t auth_argon2_iterations = 3;
 
+    // Account security (issue #16).
+    // AUTH_MFA_ENCRYPTION_KEY: the key material of the sealed TOTP secrets (>= 32 characters);
+    // unset, MFA enrolment answers 503 MFA_NOT_CONFIGURED.
+    std::optional<std::string> auth_mfa_encryption_key;
+    std::string auth_mfa_issuer = "Portcullis";  // the issuer authenticator apps show
+    PasswordBlocklistMode auth_password_blocklist = PasswordBlocklistMode::builtin;
+    std::string auth_password_blocklist_file;  // with PasswordBlocklistMode::file
+    bool audit_events_enabled = true;          // AUDIT_EVENTS_ENABLED
+    int audit_retention_days = 90;             // AUDIT_RETENTION_DAYS; 0 keeps events forever
+
     bool response_compression_enabled = true;
     std::size_t response_compression_min_bytes = 1024;
 
@@ -140,13 +153,14 @@ struct LoadResult {
 // The environment kind (APP_ENV/NODE_ENV) and LOG_LEVEL are always read; the rest keep their
 // defaults and are not validated unless their group is asked for.
 struct Scope {
-    bool database = false;        // DATABASE_URL, pool size, statement timeout
-    bool redis = false;           // RATE_LIMIT_REDIS_URL and its call timeout
-    bool port = false;            // PORT
-    bool refresh_expiry = false;  // JWT_REFRESH_EXPIRY (session cleanup)
-    bool server = false;          // everything `serve` reads, cross-field rules included
+    bool database = false;            // DATABASE_URL, pool size, statement timeout
+    bool redis = false;               // RATE_LIMIT_REDIS_URL and its call timeout
+    bool port = false;                // PORT
+    bool refresh_expiry = false;      // JWT_REFRESH_EXPIRY (session cleanup)
+    bool server = false;              // everything `serve` reads, cross-field rules included
+    bool password_blocklist = false;  // AUTH_PASSWORD_BLOCKLIST (`portcullis blocklist`)
 
-    static Scope everything() { return {true, true, true, true, true}; }
+    static Scope everything() { return {true, true, true, true, true, true}; }
 };
 
 // Validates `env` as a whole: each variable of the scope, then the cross-field rules and the

@@ -10,9 +10,13 @@ namespace portcullis::db {
 namespace {
 using auth::Task;
 
-constexpr Statement kUserByEmail{
-    "auth_user_by_email",
-    R"(SELECT id, email, password, role, "emailVerifiedAt" FROM "User" WHERE email = $1)"};
+// With whether the account has MFA enabled (issue #16), so a login costs no extra round trip and
+// every account, with MFA or not, is looked up the same way before its password is checked.
+constexpr Statement kUserByEmail{"auth_user_by_email",
+                                 R"(SELECT u.id, u.email, u.password, u.role, u."emailVerifiedAt",
+              m."enabledAt" IS NOT NULL
+       FROM "User" u LEFT JOIN "MfaTotp" m ON m."userId" = u.id
+       WHERE u.email = $1)"};
 constexpr Statement kUserById{
     "auth_user_by_id",
     R"(SELECT id, email, password, role, "emailVerifiedAt" FROM "User" WHERE id = $1)"};
@@ -101,6 +105,41 @@ constexpr Statement kClearAttempts{
 constexpr Statement kClearEmailAttempts{
     "auth_clear_email_attempts", R"(DELETE FROM "LoginAttempt" WHERE "emailLowercase" = $1)"};
 
+// The four statements of a PgAttemptCounter, for its table.
+struct AttemptStatements {
+    Statement lock_check;
+    Statement record_failure;
+    Statement clear;
+    Statement clear_email;
+};
+
+std::string on_table(std::string_view sql, std::string_view table) {
+    std::string out(sql);
+    constexpr std::string_view kLogin = "\"LoginAttempt\"";
+    const std::string quoted = "\"" + std::string(table) + "\"";
+    for (auto at = out.find(kLogin); at != std::string::npos; at = out.find(kLogin, at)) {
+        out.replace(at, kLogin.size(), quoted);
+        at += quoted.size();
+    }
+    return out;
+}
+
+const AttemptStatements& attempt_statements(AttemptTable table) {
+    static const AttemptStatements kLogin{kLockCheck, kRecordFailure, kClearAttempts,
+                                          kClearEmailAttempts};
+    if (table == AttemptTable::login_attempt) return kLogin;
+    // MfaAttempt has LoginAttempt's layout (issue #16): the same rules on another table.
+    static const std::string kSql[] = {on_table(kLockCheck.sql, "MfaAttempt"),
+                                       on_table(kRecordFailure.sql, "MfaAttempt"),
+                                       on_table(kClearAttempts.sql, "MfaAttempt"),
+                                       on_table(kClearEmailAttempts.sql, "MfaAttempt")};
+    static const AttemptStatements kMfa{{"mfa_lock_check", kSql[0]},
+                                        {"mfa_record_failure", kSql[1]},
+                                        {"mfa_clear_attempts", kSql[2]},
+                                        {"mfa_clear_email_attempts", kSql[3]}};
+    return kMfa;
+}
+
 auth::Role parse_role(std::string_view text) {
     return text == "ADMIN" ? auth::Role::admin : auth::Role::user;
 }
@@ -134,7 +173,9 @@ Param text(std::string_view value) {
 Task<std::optional<auth::User>> PgUserStore::find_by_email(std::string_view normalized_email) {
     const std::vector<Param> params{text(normalized_email)};
     const Result r = co_await database_.local().execute(kUserByEmail, params);
-    co_return first_user(r);
+    auto user = first_user(r);
+    if (user) user->mfa_enabled = r.get(0, 5) == "t";
+    co_return user;
 }
 
 Task<std::optional<auth::User>> PgUserStore::find_by_id(std::string_view id) {
@@ -229,7 +270,8 @@ Task<bool> PgAttemptCounter::is_locked(std::string_view email, std::string_view 
     const auto window = std::chrono::duration_cast<std::chrono::seconds>(policy_.window).count();
     const std::vector<Param> params{text(email), text(ip), to_sql_timestamp(now),
                                     std::to_string(window)};
-    const Result r = co_await database_.local().execute(kLockCheck, params);
+    const Result r =
+        co_await database_.local().execute(attempt_statements(table_).lock_check, params);
     co_return r.rows() > 0;
 }
 
@@ -247,18 +289,19 @@ Task<bool> PgAttemptCounter::record_failure(std::string_view email, std::string_
                                     std::to_string(policy_.max_attempts),
                                     seconds(policy_.window),
                                     seconds(policy_.lockout)};
-    const Result r = co_await database_.local().execute(kRecordFailure, params);
+    const Result r =
+        co_await database_.local().execute(attempt_statements(table_).record_failure, params);
     co_return r.rows() == 1 && r.get(0, 0) == "t";
 }
 
 Task<void> PgAttemptCounter::clear(std::string_view email, std::string_view ip) {
     const std::vector<Param> params{text(email), text(ip)};
-    co_await database_.local().execute(kClearAttempts, params);
+    co_await database_.local().execute(attempt_statements(table_).clear, params);
 }
 
 Task<void> PgAttemptCounter::clear_email(std::string_view email) {
     const std::vector<Param> params{text(email)};
-    co_await database_.local().execute(kClearEmailAttempts, params);
+    co_await database_.local().execute(attempt_statements(table_).clear_email, params);
 }
 
 }  // namespace portcullis::db

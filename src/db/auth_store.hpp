@@ -41,11 +41,16 @@ private:
     const Database& database_;
 };
 
+// Which table a PgAttemptCounter keeps: the reference's LoginAttempt (password failures), or
+// MfaAttempt (MFA failures, issue #16), whose layout is the same.
+enum class AttemptTable { login_attempt, mfa_attempt };
+
 // The LoginAttempt table (contract 5.7) with single-statement, race-free updates (decisions B.7).
 class PgAttemptCounter final : public auth::AttemptCounter {
 public:
-    PgAttemptCounter(const Database& database, auth::LockoutPolicy policy)
-        : database_(database), policy_(policy) {}
+    PgAttemptCounter(const Database& database, auth::LockoutPolicy policy,
+                     AttemptTable table = AttemptTable::login_attempt)
+        : database_(database), policy_(policy), table_(table) {}
     auth::Task<bool> is_locked(std::string_view email, std::string_view ip,
                                auth::TimePoint now) override;
     auth::Task<bool> record_failure(std::string_view email, std::string_view ip,
@@ -57,6 +62,7 @@ public:
 private:
     const Database& database_;
     auth::LockoutPolicy policy_;
+    AttemptTable table_;
 };
 
 }  // namespace portcullis::db

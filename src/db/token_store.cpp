@@ -50,14 +50,15 @@ constexpr Statement kVerifyEmail{"token_verify_email", R"(WITH t AS (
            AND "tokenHash" <> $1)
        SELECT live FROM t)"};
 
-// Reads a reset token; an unused but expired one is marked used (contract 5.6).
+// Reads a reset token and its account's email; an unused but expired one is marked used
+// (contract 5.6).
 constexpr Statement kCheckReset{"token_check_reset", R"(WITH r AS (
-         SELECT id, "usedAt" IS NULL AS unused, "expiresAt" > $2::timestamp(3) AS live
+         SELECT id, "userId", "usedAt" IS NULL AS unused, "expiresAt" > $2::timestamp(3) AS live
          FROM "PasswordResetToken" WHERE "tokenHash" = $1)
        , x AS (
          UPDATE "PasswordResetToken" SET "usedAt" = $2::timestamp(3)
          WHERE id IN (SELECT id FROM r WHERE unused AND NOT live))
-       SELECT unused, live FROM r)"};
+       SELECT r.unused, r.live, u.email FROM r LEFT JOIN "User" u ON u.id = r."userId")"};
 
 // Contract 5.6 reset success in one statement: token and its siblings used, password replaced,
 // every session revoked.
@@ -140,12 +141,16 @@ Task<auth::TokenCheck> PgOneTimeTokenStore::verify_email(std::string_view token_
     co_return r.get(0, 0) == "t" ? auth::TokenCheck::valid : auth::TokenCheck::expired;
 }
 
-Task<auth::TokenCheck> PgOneTimeTokenStore::check_reset(std::string_view token_hash,
-                                                        auth::TimePoint now) {
+Task<auth::ResetOutcome> PgOneTimeTokenStore::check_reset(std::string_view token_hash,
+                                                          auth::TimePoint now) {
     const std::vector<Param> params{text(token_hash), to_sql_timestamp(now)};
     const Result r = co_await database_.local().execute(kCheckReset, params);
-    if (r.rows() == 0 || r.get(0, 0) != "t") co_return auth::TokenCheck::invalid;
-    co_return r.get(0, 1) == "t" ? auth::TokenCheck::valid : auth::TokenCheck::expired;
+    if (r.rows() == 0 || r.get(0, 0) != "t") {
+        co_return auth::ResetOutcome{auth::TokenCheck::invalid, {}};
+    }
+    if (r.get(0, 1) != "t") co_return auth::ResetOutcome{auth::TokenCheck::expired, {}};
+    co_return auth::ResetOutcome{auth::TokenCheck::valid,
+                                 r.is_null(0, 2) ? std::string() : std::string(r.get(0, 2))};
 }
 
 Task<auth::ResetOutcome> PgOneTimeTokenStore::reset_password(std::string_view token_hash,

@@ -25,8 +25,8 @@ public:
                                    auth::TimePoint now) override;
     auth::Task<auth::TokenCheck> verify_email(std::string_view token_hash,
                                               auth::TimePoint now) override;
-    auth::Task<auth::TokenCheck> check_reset(std::string_view token_hash,
-                                             auth::TimePoint now) override;
+    auth::Task<auth::ResetOutcome> check_reset(std::string_view token_hash,
+                                               auth::TimePoint now) override;
     auth::Task<auth::ResetOutcome> reset_password(std::string_view token_hash,
                                                   std::string_view password_hash,
                                                   auth::TimePoint now) override;

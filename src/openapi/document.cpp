@@ -38,11 +38,12 @@ constexpr std::string_view kBase = R"json({
   {"name":"Metrics","description":"Prometheus metrics behind the configured guard."},
   {"name":"Auth","description":"Registration, login, token refresh, logout, e-mail verification and password reset."},
   {"name":"Sessions","description":"The caller's sessions (Bearer access token)."},
-  {"name":"RBAC","description":"Routes that check the caller's role or ownership."}
+  {"name":"RBAC","description":"Routes that check the caller's role or ownership."},
+  {"name":"Account","description":"The caller's account security: password change, multi-factor authentication (TOTP and recovery codes) and security events."}
 ],
 "x-tagGroups":[
   {"name":"Platform","tags":["Operational","Metrics"]},
-  {"name":"Identity","tags":["Auth","Sessions","RBAC"]}
+  {"name":"Identity","tags":["Auth","Sessions","RBAC","Account"]}
 ],
 "paths":{},
 "webhooks":{},
@@ -63,7 +64,9 @@ constexpr std::string_view kBase = R"json({
       "message":{"type":"string"},
       "code":{"type":"string","description":"Stable machine-readable code."},
       "details":{"description":"Validation issues (zod-shaped), outside production only."}}},
-    "ErrorResponse":{"type":"object","required":["error"],"properties":{"error":{"$ref":"#/components/schemas/Error"}}},
+    "ErrorResponse":{"type":"object","required":["error"],"properties":{
+      "error":{"$ref":"#/components/schemas/Error"},
+      "mfaToken":{"type":"string","minLength":20,"description":"Only with MFA_REQUIRED: the single-use token for POST /auth/login/mfa (5 minutes)."}}},
     "StatusOk":{"type":"object","required":["status"],"properties":{"status":{"type":"string","enum":["ok"]}}},
     "StatusReady":{"type":"object","required":["status"],"properties":{"status":{"type":"string","enum":["ready"]}}},
     "VersionResponse":{"type":"object","required":["version","gitSha","buildTime"],"properties":{
@@ -95,6 +98,22 @@ constexpr std::string_view kBase = R"json({
     "ProtectedUserResponse":{"type":"object","required":["user","owner"],"properties":{
       "user":{"$ref":"#/components/schemas/UserSummary"},
       "owner":{"type":"boolean","description":"The caller is the user."}}},
+    "TotpSetupResponse":{"type":"object","required":["secret","otpauthUri","qrCodeSvg"],"properties":{
+      "secret":{"type":"string","description":"The TOTP secret in base32, for manual entry."},
+      "otpauthUri":{"type":"string","description":"`otpauth://totp/...` (SHA1, 6 digits, 30 s), what authenticator apps scan."},
+      "qrCodeSvg":{"type":"string","description":"The URI as a QR code, an SVG document."}}},
+    "RecoveryCodesResponse":{"type":"object","required":["recoveryCodes"],"properties":{
+      "recoveryCodes":{"type":"array","minItems":10,"maxItems":10,"items":{"type":"string","examples":["4k7m-9q2x-hw3c-ta8p"]},"description":"Single-use codes, shown once."}}},
+    "AuditEvent":{"type":"object","required":["id","type","createdAt","ipAddress","userAgent","detail"],"properties":{
+      "id":{"type":"integer"},
+      "type":{"type":"string","examples":["login.succeeded"],"description":"user.registered, login.succeeded, login.failed, login.locked, login.mfa_required, mfa.failed, mfa.locked, mfa.enrolled, mfa.disabled, mfa.recovery_code_used, mfa.recovery_codes_regenerated, refresh.reuse_detected, password.reset, password.changed, password.rehashed, role.changed or sessions.revoked."},
+      "createdAt":{"type":"string","format":"date-time"},
+      "ipAddress":{"anyOf":[{"type":"string"},{"type":"null"}],"description":"The client address, when the event came from a request."},
+      "userAgent":{"anyOf":[{"type":"string"},{"type":"null"}]},
+      "detail":{"anyOf":[{"type":"object"},{"type":"null"}],"description":"Event-specific facts, e.g. the reason of a failed login."}}},
+    "AuditEventsResponse":{"type":"object","required":["events","count"],"properties":{
+      "events":{"type":"array","items":{"$ref":"#/components/schemas/AuditEvent"}},
+      "count":{"type":"integer","minimum":0}}},
     "PrometheusMetrics":{"type":"string","description":"Prometheus text exposition format 0.0.4."},
     "OpenApiDocument":{"type":"object","required":["openapi","info","paths"],"properties":{
       "openapi":{"type":"string","enum":["3.1.0"]},

@@ -108,25 +108,29 @@ std::string tag_of(std::string_view email) {
 
 // The email in braces is a Redis Cluster hash tag: a record and its index hash to one slot, so
 // every script keeps its keys on one node.
-std::string login_attempt_key(std::string_view email, std::string_view ip) {
-    std::string key = login_attempt_index_key(email);
+std::string login_attempt_key(std::string_view email, std::string_view ip,
+                              std::string_view prefix) {
+    std::string key = login_attempt_index_key(email, prefix);
     key += ':';
     key += ip;
     return key;
 }
 
-std::string login_attempt_index_key(std::string_view email) {
-    std::string key = "login_attempt:{";
+std::string login_attempt_index_key(std::string_view email, std::string_view prefix) {
+    std::string key(prefix);
+    key += '{';
     key += tag_of(email);
     key += '}';
     return key;
 }
 
-RedisAttemptCounter::RedisAttemptCounter(Connections& connections, auth::LockoutPolicy policy)
-    : connections_(&connections), policy_(policy) {}
+RedisAttemptCounter::RedisAttemptCounter(Connections& connections, auth::LockoutPolicy policy,
+                                         std::string_view prefix)
+    : connections_(&connections), policy_(policy), prefix_(prefix) {}
 
-RedisAttemptCounter::RedisAttemptCounter(Commands& client, auth::LockoutPolicy policy)
-    : client_(&client), policy_(policy) {}
+RedisAttemptCounter::RedisAttemptCounter(Commands& client, auth::LockoutPolicy policy,
+                                         std::string_view prefix)
+    : client_(&client), policy_(policy), prefix_(prefix) {}
 
 Commands& RedisAttemptCounter::client() const {
     return client_ != nullptr ? *client_ : connections_->local();
@@ -134,8 +138,8 @@ Commands& RedisAttemptCounter::client() const {
 
 auth::Task<bool> RedisAttemptCounter::is_locked(std::string_view email, std::string_view ip,
                                                 auth::TimePoint now) {
-    const std::vector<std::string> keys{login_attempt_key(email, ip),
-                                        login_attempt_index_key(email)};
+    const std::vector<std::string> keys{login_attempt_key(email, ip, prefix_),
+                                        login_attempt_index_key(email, prefix_)};
     const std::vector<std::string> args{millis(now), millis_of(policy_.window), std::string(ip)};
     const Reply reply = co_await client().run_script(kIsLocked, keys, args);
     co_return integer_of(reply) == 1;
@@ -144,8 +148,8 @@ auth::Task<bool> RedisAttemptCounter::is_locked(std::string_view email, std::str
 auth::Task<bool> RedisAttemptCounter::record_failure(std::string_view email, std::string_view ip,
                                                      std::optional<std::string_view> user_id,
                                                      auth::TimePoint now) {
-    const std::vector<std::string> keys{login_attempt_key(email, ip),
-                                        login_attempt_index_key(email)};
+    const std::vector<std::string> keys{login_attempt_key(email, ip, prefix_),
+                                        login_attempt_index_key(email, prefix_)};
     const std::vector<std::string> args{millis(now),
                                         std::to_string(policy_.max_attempts),
                                         millis_of(policy_.window),
@@ -157,16 +161,16 @@ auth::Task<bool> RedisAttemptCounter::record_failure(std::string_view email, std
 }
 
 auth::Task<void> RedisAttemptCounter::clear(std::string_view email, std::string_view ip) {
-    const std::vector<std::string> keys{login_attempt_key(email, ip),
-                                        login_attempt_index_key(email)};
+    const std::vector<std::string> keys{login_attempt_key(email, ip, prefix_),
+                                        login_attempt_index_key(email, prefix_)};
     const std::vector<std::string> args{std::string(ip)};
     const Reply reply = co_await client().run_script(kClear, keys, args);
     integer_of(reply);
 }
 
 auth::Task<void> RedisAttemptCounter::clear_email(std::string_view email) {
-    const std::vector<std::string> keys{login_attempt_index_key(email)};
-    const std::vector<std::string> args{login_attempt_key(email, "")};
+    const std::vector<std::string> keys{login_attempt_index_key(email, prefix_)};
+    const std::vector<std::string> args{login_attempt_key(email, "", prefix_)};
     const Reply reply = co_await client().run_script(kClearEmail, keys, args);
     integer_of(reply);
 }

@@ -13,15 +13,24 @@
 
 namespace portcullis::redis {
 
-// `login_attempt:{<email>}:<ip>` (the braces: a Redis Cluster hash tag).
-std::string login_attempt_key(std::string_view email, std::string_view ip);
+// The key prefix of password failures (decisions A.2) and of MFA failures (issue #16: counted
+// apart, with the same rules).
+inline constexpr std::string_view kLoginAttemptPrefix = "login_attempt:";
+inline constexpr std::string_view kMfaAttemptPrefix = "mfa_attempt:";
+
+// `login_attempt:{<email>}:<ip>` (or another prefix; the braces: a Redis Cluster hash tag).
+std::string login_attempt_key(std::string_view email, std::string_view ip,
+                              std::string_view prefix = kLoginAttemptPrefix);
 // `login_attempt:{<email>}`: the set of the addresses that have a record for the email.
-std::string login_attempt_index_key(std::string_view email);
+std::string login_attempt_index_key(std::string_view email,
+                                    std::string_view prefix = kLoginAttemptPrefix);
 
 class RedisAttemptCounter final : public auth::AttemptCounter {
 public:
-    RedisAttemptCounter(Connections& connections, auth::LockoutPolicy policy);
-    RedisAttemptCounter(Commands& client, auth::LockoutPolicy policy);
+    RedisAttemptCounter(Connections& connections, auth::LockoutPolicy policy,
+                        std::string_view prefix = kLoginAttemptPrefix);
+    RedisAttemptCounter(Commands& client, auth::LockoutPolicy policy,
+                        std::string_view prefix = kLoginAttemptPrefix);
 
     auth::Task<bool> is_locked(std::string_view email, std::string_view ip,
                                auth::TimePoint now) override;
@@ -37,6 +46,7 @@ private:
     Connections* connections_ = nullptr;
     Commands* client_ = nullptr;
     auth::LockoutPolicy policy_;
+    std::string prefix_;
 };
 
 }  // namespace portcullis::redis

@@ -10,6 +10,7 @@
 #include "auth/validation.hpp"
 #include "http/request.hpp"
 #include "ratelimit/policy.hpp"
+#include "routes/auth_answers.hpp"
 #include "routes/error_catalog.hpp"
 #include "routes/operations.hpp"
 #include "util/json_text.hpp"
@@ -24,81 +25,17 @@ using http::Request;
 using http::Response;
 using util::append_json_string;
 
-const openapi::ApiError& error_entry(AuthError error) {
-    switch (error) {
-        case AuthError::email_taken:
-            return errors::kEmailTaken;
-        case AuthError::invalid_credentials:
-            return errors::kInvalidCredentials;
-        case AuthError::login_locked:
-            return errors::kLoginLocked;
-        case AuthError::session_expired:
-            return errors::kSessionExpired;
-        case AuthError::refresh_invalid:
-            return errors::kRefreshInvalid;
-        case AuthError::session_invalid:
-            return errors::kSessionInvalid;
-        case AuthError::refresh_reuse:
-            return errors::kRefreshReuse;
-        case AuthError::unauthorized:
-            return errors::kUnauthorized;
-        case AuthError::access_invalid:
-            return errors::kAccessInvalid;
-        case AuthError::forbidden:
-            return errors::kForbidden;
-        case AuthError::user_not_found:
-            return errors::kUserNotFound;
-        case AuthError::verification_invalid:
-            return errors::kVerificationInvalid;
-        case AuthError::verification_expired:
-            return errors::kVerificationExpired;
-        case AuthError::reset_invalid:
-            return errors::kResetInvalid;
-        case AuthError::reset_expired:
-            return errors::kResetExpired;
-    }
-    throw std::logic_error("unknown AuthError");
-}
-
-Response error_response(AuthError error) {
-    return errors::to_response(error_entry(error));
-}
-
-// The 400 to answer when `validated` failed, nullopt when it holds a value.
-template <typename T>
-std::optional<Response> rejected(const auth::Validated<T>& validated,
-                                 const AuthRoutesOptions& options) {
-    const auto* failure = std::get_if<auth::ValidationFailure>(&validated);
-    if (failure == nullptr) return std::nullopt;
-    return errors::to_response(errors::kValidation,
-                               options.production ? std::string_view{} : failure->details_json);
-}
-
-// The error answer of a failed outcome, nullopt when it succeeded.
-template <typename T>
-std::optional<Response> failed(const auth::Outcome<T>& outcome) {
-    const auto* error = std::get_if<AuthError>(&outcome);
-    if (error == nullptr) return std::nullopt;
-    return error_response(*error);
-}
-
-Response token_pair(int status, const auth::TokenPair& pair, std::string_view prefix = {}) {
-    std::string body = "{";
-    body += prefix;
-    body += "\"accessToken\":";
-    append_json_string(body, pair.access_token);
-    body += ",\"refreshToken\":";
-    append_json_string(body, pair.refresh_token);
+// 401 MFA_REQUIRED with the challenge's token beside the error (issue #16): clients that only
+// read `error.code` see a failed login; MFA-aware ones continue at POST /auth/login/mfa.
+Response mfa_required(const auth::MfaChallenge& challenge) {
+    std::string body = R"({"error":{"message":)";
+    append_json_string(body, errors::kMfaRequired.message);
+    body += R"(,"code":)";
+    append_json_string(body, errors::kMfaRequired.code);
+    body += R"(},"mfaToken":)";
+    append_json_string(body, challenge.mfa_token);
     body += '}';
-    return Response::json(status, std::move(body));
-}
-
-// Contract 5.8: the caller of a Bearer token, or the 401 to answer. The request log names the
-// user once authenticated.
-Awaitable<auth::Outcome<auth::Caller>> authenticate(auth::AuthService& service, Request& request) {
-    auto outcome = co_await service.authenticate(request.headers.get("authorization"));
-    if (const auto* caller = std::get_if<auth::Caller>(&outcome)) request.user_id = caller->user_id;
-    co_return outcome;
+    return Response::json(errors::kMfaRequired.status, std::move(body));
 }
 
 // Every /auth and /protected route may fail on the database (decisions E.6); the ones that hash a
@@ -125,8 +62,8 @@ std::vector<Documented> auth_operations() {
           .request_body = &auth::register_schema(),
           .successes =
               {{.status = 201, .description = "Account created.", .schema = "RegisterResponse"}},
-          .errors = {errors::kValidation, errors::kEmailTaken, errors::kDatabaseUnavailable,
-                     errors::kOverloaded}}});
+          .errors = {errors::kValidation, errors::kPasswordBreached, errors::kPasswordContainsEmail,
+                     errors::kEmailTaken, errors::kDatabaseUnavailable, errors::kOverloaded}}});
     out.push_back(
         {"POST",
          "/auth/login",
@@ -134,11 +71,14 @@ std::vector<Documented> auth_operations() {
           .tag = "Auth",
           .summary = "Log in",
           .description = "Checks the password and opens a session. Repeated failures lock the "
-                         "e-mail and client address out for a while (429 LOGIN_LOCKED).",
+                         "e-mail and client address out for a while (429 LOGIN_LOCKED). For an "
+                         "account with multi-factor authentication a right password answers 401 "
+                         "MFA_REQUIRED with an `mfaToken` beside the error: send it with a code "
+                         "to POST /auth/login/mfa within 5 minutes.",
           .request_body = &auth::login_schema(),
           .successes = {{.status = 200, .description = "A new session.", .schema = "TokenPair"}},
-          .errors = {errors::kValidation, errors::kInvalidCredentials, errors::kLoginLocked,
-                     errors::kDatabaseUnavailable, errors::kOverloaded}}});
+          .errors = {errors::kValidation, errors::kInvalidCredentials, errors::kMfaRequired,
+                     errors::kLoginLocked, errors::kDatabaseUnavailable, errors::kOverloaded}}});
     out.push_back(
         {"POST",
          "/auth/refresh",
@@ -201,12 +141,13 @@ std::vector<Documented> auth_operations() {
           .tag = "Auth",
           .summary = "Set a new password",
           .description = "Consumes the reset token, sets the password, ends every session and "
-                         "clears the lockout. A weak password is refused before the token is "
-                         "looked at, so the token stays usable.",
+                         "clears the lockout. A weak or blocklisted password is refused before "
+                         "the token is consumed, so the token stays usable.",
           .request_body = &auth::reset_password_schema(),
           .successes = {no_content("Password changed.")},
-          .errors = {errors::kValidation, errors::kResetInvalid, errors::kResetExpired,
-                     errors::kDatabaseUnavailable, errors::kOverloaded}}});
+          .errors = {errors::kValidation, errors::kPasswordBreached, errors::kPasswordContainsEmail,
+                     errors::kResetInvalid, errors::kResetExpired, errors::kDatabaseUnavailable,
+                     errors::kOverloaded}}});
     out.push_back({"GET",
                    "/auth/sessions",
                    {.operation_id = "listSessions",
@@ -272,6 +213,87 @@ auth::CpuPool::Client hashing_client(const Request& r) {
 
 }  // namespace
 
+const openapi::ApiError& error_entry(AuthError error) {
+    switch (error) {
+        case AuthError::email_taken:
+            return errors::kEmailTaken;
+        case AuthError::invalid_credentials:
+            return errors::kInvalidCredentials;
+        case AuthError::login_locked:
+            return errors::kLoginLocked;
+        case AuthError::session_expired:
+            return errors::kSessionExpired;
+        case AuthError::refresh_invalid:
+            return errors::kRefreshInvalid;
+        case AuthError::session_invalid:
+            return errors::kSessionInvalid;
+        case AuthError::refresh_reuse:
+            return errors::kRefreshReuse;
+        case AuthError::unauthorized:
+            return errors::kUnauthorized;
+        case AuthError::access_invalid:
+            return errors::kAccessInvalid;
+        case AuthError::forbidden:
+            return errors::kForbidden;
+        case AuthError::user_not_found:
+            return errors::kUserNotFound;
+        case AuthError::verification_invalid:
+            return errors::kVerificationInvalid;
+        case AuthError::verification_expired:
+            return errors::kVerificationExpired;
+        case AuthError::reset_invalid:
+            return errors::kResetInvalid;
+        case AuthError::reset_expired:
+            return errors::kResetExpired;
+        case AuthError::password_breached:
+            return errors::kPasswordBreached;
+        case AuthError::password_contains_email:
+            return errors::kPasswordContainsEmail;
+        case AuthError::current_password_invalid:
+            return errors::kCurrentPasswordInvalid;
+        case AuthError::mfa_token_invalid:
+            return errors::kMfaTokenInvalid;
+        case AuthError::mfa_code_invalid:
+            return errors::kMfaCodeInvalid;
+        case AuthError::mfa_locked:
+            return errors::kMfaLocked;
+        case AuthError::mfa_already_enabled:
+            return errors::kMfaAlreadyEnabled;
+        case AuthError::mfa_not_enabled:
+            return errors::kMfaNotEnabled;
+        case AuthError::mfa_setup_required:
+            return errors::kMfaSetupRequired;
+        case AuthError::mfa_not_configured:
+            return errors::kMfaNotConfigured;
+    }
+    throw std::logic_error("unknown AuthError");
+}
+
+Response error_response(AuthError error) {
+    return errors::to_response(error_entry(error));
+}
+
+Response token_pair(int status, const auth::TokenPair& pair, std::string_view prefix) {
+    std::string body = "{";
+    body += prefix;
+    body += "\"accessToken\":";
+    append_json_string(body, pair.access_token);
+    body += ",\"refreshToken\":";
+    append_json_string(body, pair.refresh_token);
+    body += '}';
+    return Response::json(status, std::move(body));
+}
+
+Awaitable<auth::Outcome<auth::Caller>> authenticate(auth::AuthService& service, Request& request) {
+    auto outcome = co_await service.authenticate(request.headers.get("authorization"));
+    if (const auto* caller = std::get_if<auth::Caller>(&outcome)) request.user_id = caller->user_id;
+    co_return outcome;
+}
+
+auth::ClientInfo client_of(const Request& request) {
+    return {request.client_ip, request.headers.get("user-agent")};
+}
+
 std::vector<http::Route> auth_routes(auth::AuthService& service, AuthRoutesOptions options) {
     std::vector<http::Route> routes;
     auto* svc = &service;
@@ -282,7 +304,8 @@ std::vector<http::Route> auth_routes(auth::AuthService& service, AuthRoutesOptio
              if (auto answer = rejected(input, options)) co_return std::move(*answer);
              const auto& [email, password] = std::get<auth::EmailPassword>(input);
              auto hashing = hashing_client(r);
-             const auto outcome = co_await svc->register_user(email, password, hashing);
+             const auto outcome =
+                 co_await svc->register_user(email, password, client_of(r), hashing);
              if (auto answer = failed(outcome)) co_return std::move(*answer);
              const auto& result = std::get<auth::Registration>(outcome);
              if (!result.tokens) {
@@ -295,18 +318,24 @@ std::vector<http::Route> auth_routes(auth::AuthService& service, AuthRoutesOptio
                           const auto input = auth::validate_login(r.json.get());
                           if (auto answer = rejected(input, options)) co_return std::move(*answer);
                           const auto& [email, password] = std::get<auth::EmailPassword>(input);
+                          const auto user_agent = r.headers.get("user-agent");
                           auto hashing = hashing_client(r);
-                          const auto outcome =
-                              co_await svc->login(email, password, r.client_ip, hashing);
+                          const auto outcome = co_await svc->login(email, password, r.client_ip,
+                                                                   user_agent, hashing);
                           if (auto answer = failed(outcome)) co_return std::move(*answer);
-                          co_return token_pair(200, std::get<auth::TokenPair>(outcome));
+                          const auto& result = std::get<auth::LoginResult>(outcome);
+                          if (const auto* challenge = std::get_if<auth::MfaChallenge>(&result)) {
+                              co_return mfa_required(*challenge);
+                          }
+                          co_return token_pair(200, std::get<auth::TokenPair>(result));
                       }});
 
     routes.push_back({"POST", "/auth/refresh", [svc, options](Request& r) -> Awaitable<Response> {
                           const auto token =
                               auth::validate_token_field(r.json.get(), "refreshToken");
                           if (auto answer = rejected(token, options)) co_return std::move(*answer);
-                          const auto outcome = co_await svc->refresh(std::get<std::string>(token));
+                          const auto outcome =
+                              co_await svc->refresh(std::get<std::string>(token), client_of(r));
                           if (auto answer = failed(outcome)) co_return std::move(*answer);
                           co_return token_pair(200, std::get<auth::TokenPair>(outcome));
                       }});
@@ -353,7 +382,8 @@ std::vector<http::Route> auth_routes(auth::AuthService& service, AuthRoutesOptio
              if (auto answer = rejected(input, options)) co_return std::move(*answer);
              const auto& [token, password] = std::get<auth::TokenPassword>(input);
              auto hashing = hashing_client(r);
-             const auto outcome = co_await svc->reset_password(token, password, hashing);
+             const auto outcome =
+                 co_await svc->reset_password(token, password, client_of(r), hashing);
              if (auto answer = failed(outcome)) co_return std::move(*answer);
              co_return Response::empty(204);
          }});
@@ -384,7 +414,8 @@ std::vector<http::Route> auth_routes(auth::AuthService& service, AuthRoutesOptio
     routes.push_back({"POST", "/auth/logout-all", [svc](Request& r) -> Awaitable<Response> {
                           const auto authenticated = co_await authenticate(*svc, r);
                           if (auto answer = failed(authenticated)) co_return std::move(*answer);
-                          co_await svc->logout_all(std::get<auth::Caller>(authenticated));
+                          co_await svc->logout_all(std::get<auth::Caller>(authenticated),
+                                                   client_of(r));
                           co_return Response::empty(204);
                       }});
     return with_operations(std::move(routes), auth_operations());

@@ -41,6 +41,17 @@ std::span<const ApiError> catalog() {
         kPayloadTooLarge,
         kUnsupportedMediaType,
         kHeadersTooLarge,
+        kMfaRequired,
+        kMfaTokenInvalid,
+        kMfaCodeInvalid,
+        kMfaLocked,
+        kMfaAlreadyEnabled,
+        kMfaNotEnabled,
+        kMfaSetupRequired,
+        kMfaNotConfigured,
+        kPasswordBreached,
+        kPasswordContainsEmail,
+        kCurrentPasswordInvalid,
     };
     return kAll;
 }

@@ -64,6 +64,27 @@ inline constexpr ApiError kRequestTimeout = layer(http::errors::kRequestTimeout)
 inline constexpr ApiError kPayloadTooLarge = layer(http::errors::kPayloadTooLarge);
 inline constexpr ApiError kUnsupportedMediaType = layer(http::errors::kUnsupportedMediaType);
 inline constexpr ApiError kHeadersTooLarge = layer(http::errors::kHeadersTooLarge);
+// Account security (issue #16).
+inline constexpr ApiError kMfaRequired{401, "MFA_REQUIRED", "Multi-factor authentication required"};
+inline constexpr ApiError kMfaTokenInvalid{401, "MFA_TOKEN_INVALID",
+                                           "Invalid or expired MFA token"};
+inline constexpr ApiError kMfaCodeInvalid{401, "MFA_CODE_INVALID", "Invalid authentication code"};
+inline constexpr ApiError kMfaLocked{429, "MFA_LOCKED",
+                                     "Too many authentication code attempts. Try again later."};
+inline constexpr ApiError kMfaAlreadyEnabled{409, "MFA_ALREADY_ENABLED",
+                                             "Multi-factor authentication is already enabled"};
+inline constexpr ApiError kMfaNotEnabled{409, "MFA_NOT_ENABLED",
+                                         "Multi-factor authentication is not enabled"};
+inline constexpr ApiError kMfaSetupRequired{409, "MFA_SETUP_REQUIRED",
+                                            "Start the enrolment with /auth/mfa/totp/setup first"};
+inline constexpr ApiError kMfaNotConfigured{503, "MFA_NOT_CONFIGURED",
+                                            "Multi-factor authentication is not configured"};
+inline constexpr ApiError kPasswordBreached{
+    400, "PASSWORD_BREACHED", "Password is too common or has appeared in a data breach"};
+inline constexpr ApiError kPasswordContainsEmail{400, "PASSWORD_CONTAINS_EMAIL",
+                                                 "Password must not contain the e-mail address"};
+inline constexpr ApiError kCurrentPasswordInvalid{401, "CURRENT_PASSWORD_INVALID",
+                                                  "Current password is incorrect"};
 
 // Every entry above.
 std::span<const ApiError> catalog();

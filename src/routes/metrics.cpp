@@ -236,7 +236,16 @@ ServiceMetrics::ServiceMetrics(observability::Registry& registry)
       session_cleanup_last_success(registry.gauge(
           "portcullis_session_cleanup_last_success_timestamp_seconds",
           "Unix time at which this process last completed a cleanup round (0: never; a round "
-          "another replica ran is not counted here).")) {
+          "another replica ran is not counted here).")),
+      audit_events_written(registry.counter("portcullis_audit_events_written_total",
+                                            "Security events stored in the AuditEvent table.")),
+      audit_events_dropped(registry.counter(
+          "portcullis_audit_events_dropped_total",
+          "Security events lost: queue_full (requests outran the writer), rejected (the "
+          "database refused the batch).",
+          {"reason"})) {
+    for (const auto* const reason : {"queue_full", "rejected"})
+        audit_events_dropped.declare({reason});
     for (const auto* const state : {"open", "idle"}) pool_connections_.declare({state});
     for (const auto* const outcome : {"success", "invalid_credentials", "locked"}) {
         logins.declare({outcome});
@@ -260,6 +269,11 @@ void ServiceMetrics::track_password_hash_queue(std::function<double()> depth) {
     registry_.gauge_callback("portcullis_password_hash_queue_depth",
                              "Password hashing jobs queued or running on the CPU pool.",
                              std::move(depth));
+}
+
+void ServiceMetrics::track_audit_queue(std::function<double()> depth) {
+    registry_.gauge_callback("portcullis_audit_queue_depth",
+                             "Security events waiting for the audit writer.", std::move(depth));
 }
 
 void ServiceMetrics::track_redis_up(std::function<double()> up) {

@@ -114,6 +114,13 @@ public:
     // The session cleanup job (contract 12), written by the one thread that runs it.
     observability::CounterFamily& session_cleanup_removed;
     observability::GaugeFamily& session_cleanup_last_success;
+    // The audit writer (issue #16): events stored, and events lost ({reason}: queue_full when
+    // requests outran the writer, rejected when the database refused a batch).
+    observability::CounterFamily& audit_events_written;
+    observability::CounterFamily& audit_events_dropped;
+
+    // portcullis_audit_queue_depth, read from `depth` at scrape time (thread-safe).
+    void track_audit_queue(std::function<double()> depth);
 };
 
 }  // namespace portcullis::routes

@@ -74,6 +74,14 @@ public:
         this->message(message);
     }
 
+    // zod's issue of a refinement (`.refine()` / `.superRefine()`) on the object.
+    void custom(std::string_view message) {
+        open();
+        text_.append("{\"code\":\"custom\"");
+        path({});
+        this->message(message);
+    }
+
     Issues finish() && {
         text_.push_back(']');
         return Issues{std::move(text_)};
@@ -146,11 +154,21 @@ std::optional<Issues> validate(const ObjectSchema& schema, const boost::json::va
     const auto& object = body->get_object();
     for (const auto& property : schema.properties) {
         const auto* value = object.if_contains(property.name);
+        if (value == nullptr && !property.required) continue;
         if (value == nullptr || !value->is_string()) {
             issues.invalid_type("string", property.name, value);
             continue;
         }
         check_string(property.schema, property.name, value->get_string(), issues);
+    }
+    if (!schema.exactly_one_of.empty()) {
+        std::size_t present = 0;
+        std::string names;
+        for (const auto& name : schema.exactly_one_of) {
+            if (object.contains(name)) ++present;
+            names += (names.empty() ? "" : " or ") + name;
+        }
+        if (present != 1) issues.custom("Provide exactly one of " + names);
     }
     if (issues.empty()) return std::nullopt;
     return std::move(issues).finish();
@@ -197,11 +215,19 @@ boost::json::object to_json_schema(const ObjectSchema& schema) {
     boost::json::array required;
     boost::json::object properties;
     for (const auto& property : schema.properties) {
-        required.push_back(boost::json::string(property.name));
+        if (property.required) required.push_back(boost::json::string(property.name));
         properties[property.name] = to_json_schema(property.schema);
     }
     out["required"] = std::move(required);
     out["properties"] = std::move(properties);
+    if (!schema.exactly_one_of.empty()) {
+        boost::json::array one_of;
+        for (const auto& name : schema.exactly_one_of) {
+            one_of.push_back(
+                boost::json::object{{"required", boost::json::array{boost::json::string(name)}}});
+        }
+        out["oneOf"] = std::move(one_of);
+    }
     return out;
 }
 

@@ -41,12 +41,16 @@ struct StringSchema {
 struct Property {
     std::string name;
     StringSchema schema;
+    bool required = true;  // an optional one is checked only when present
 };
 
-// A JSON object whose listed properties are all required strings; other keys are ignored
-// (contract 3.2: unknown body fields are silently ignored).
+// A JSON object whose listed properties are strings, required unless marked optional; other keys
+// are ignored (contract 3.2: unknown body fields are silently ignored). `exactly_one_of` names
+// optional properties of which a body must hold exactly one (a `custom` issue at the root
+// otherwise; `oneOf` in the document).
 struct ObjectSchema {
     std::vector<Property> properties;
+    std::vector<std::string> exactly_one_of = {};
 };
 
 // The `details` array text of a failed validation (issue objects in zod's key order).

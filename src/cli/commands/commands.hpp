@@ -21,5 +21,8 @@ void add_login_attempts(CLI::App& app, Runner& chosen);
 void add_check_config(CLI::App& app, Runner& chosen);
 void add_healthcheck(CLI::App& app, Runner& chosen);
 void add_version(CLI::App& app, Runner& chosen);
+void add_audit(CLI::App& app, Runner& chosen);
+void add_hash(CLI::App& app, Runner& chosen);
+void add_blocklist(CLI::App& app, Runner& chosen);
 
 }  // namespace portcullis::cli

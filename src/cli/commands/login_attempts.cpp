@@ -1,6 +1,7 @@
 // `portcullis login-attempts clear --email E [--ip A]` (decisions A.2): deletes the lockout
 // records of an email (optionally of one client address, in each form it may have been recorded
-// under) from the table and, when the service uses Redis, from Redis.
+// under) from the table and, when the service uses Redis, from Redis. Without --ip the account's
+// MFA failure count (issue #16, one per account) is cleared too.
 #include <CLI/CLI.hpp>
 
 #include <algorithm>
@@ -51,10 +52,12 @@ boost::asio::awaitable<int> clear(db::Database& database, redis::Commands* clien
                                   const std::string& email, const std::optional<std::string>& ip) {
     const std::vector<std::string> forms = ip ? recorded_forms(*ip) : std::vector<std::string>{};
     db::PgAttemptCounter table(database, kAnyPolicy);
+    db::PgAttemptCounter mfa_table(database, kAnyPolicy, db::AttemptTable::mfa_attempt);
     if (ip) {
         for (const auto& form : forms) co_await table.clear(email, form);
     } else {
         co_await table.clear_email(email);
+        co_await mfa_table.clear_email(email);
     }
     if (client != nullptr) {
         if (!co_await client->wait_connected(std::chrono::seconds(5))) {
@@ -64,10 +67,12 @@ boost::asio::awaitable<int> clear(db::Database& database, redis::Commands* clien
             co_return 1;
         }
         redis::RedisAttemptCounter keys(*client, kAnyPolicy);
+        redis::RedisAttemptCounter mfa_keys(*client, kAnyPolicy, redis::kMfaAttemptPrefix);
         if (ip) {
             for (const auto& form : forms) co_await keys.clear(email, form);
         } else {
             co_await keys.clear_email(email);
+            co_await mfa_keys.clear_email(email);
         }
     }
     co_return 0;

@@ -68,14 +68,18 @@ int serve(bool migrate) {
     const config::Config& config = environment->config;
     if (migrate && !run_migrations(*environment->database, logger)) return 1;
 
-    app::App app(config, *environment->database, environment->redis, logger);
+    // Building the graph may fail too (e.g. a password blocklist file that cannot be mapped).
+    std::unique_ptr<app::App> built;
     try {
-        app.start();
+        built =
+            std::make_unique<app::App>(config, *environment->database, environment->redis, logger);
+        built->start();
     } catch (const std::exception& e) {
         logger.log(Level::fatal, "Unhandled error during startup",
                    LogFields().error("Error", e.what()));
         return 1;
     }
+    app::App& app = *built;
     logger.log(Level::info, "API server listening",
                LogFields().num("port", static_cast<std::int64_t>(app.port())));
 

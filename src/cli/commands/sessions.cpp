@@ -12,6 +12,7 @@
 #include <string>
 
 #include "cli/command_support.hpp"
+#include "cli/commands/cli_audit.hpp"
 #include "cli/commands/commands.hpp"
 #include "db/admin_store.hpp"
 #include "db/database.hpp"
@@ -96,6 +97,9 @@ int revoke(const RevokeArgs& args) {
                 std::printf("[sessions:revoke] revoked %lld session(s) of %s (%s)\n",
                             static_cast<long long>(revoked), account->id.c_str(),
                             account->email.c_str());
+                co_await record_cli_event(
+                    pool, auth::AuditType::sessions_revoked, account->id, account->email,
+                    R"({"by":"cli","count":)" + std::to_string(revoked) + "}", "[sessions:revoke]");
                 co_return 0;
             });
     } catch (const std::exception& e) {

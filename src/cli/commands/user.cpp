@@ -10,6 +10,7 @@
 #include <string>
 
 #include "cli/command_support.hpp"
+#include "cli/commands/cli_audit.hpp"
 #include "cli/commands/commands.hpp"
 #include "db/admin_store.hpp"
 #include "db/database.hpp"
@@ -126,6 +127,10 @@ int set_role(const RoleCommand& command, const RoleArgs& args) {
                     std::printf("%s updated %s (%s): %s -> %s\n", command.prefix,
                                 account->id.c_str(), account->email.c_str(), previous->c_str(),
                                 role.c_str());
+                    co_await record_cli_event(
+                        pool, auth::AuditType::role_changed, account->id, account->email,
+                        R"({"from":")" + *previous + R"(","to":")" + role + R"(","by":"cli"})",
+                        command.prefix);
                     if (command.after_update != nullptr) std::printf("%s\n", command.after_update);
                 } else {
                     std::printf("%s no change: %s already has role %s\n", command.prefix,
@@ -136,6 +141,9 @@ int set_role(const RoleCommand& command, const RoleArgs& args) {
                     const auto revoked = co_await db::revoke_sessions(pool, account->id, now);
                     std::printf("%s revoked %lld session(s) of %s\n", command.prefix,
                                 static_cast<long long>(revoked), account->id.c_str());
+                    co_await record_cli_event(
+                        pool, auth::AuditType::sessions_revoked, account->id, account->email,
+                        R"({"by":"cli","count":)" + std::to_string(revoked) + "}", command.prefix);
                 }
                 co_return 0;
             });

@@ -3,6 +3,26 @@ CREATE TYPE public."Role" AS ENUM (
     'ADMIN'
 );
 
+CREATE TABLE public."AuditEvent" (
+    id bigint NOT NULL,
+    type text NOT NULL,
+    "userId" text,
+    email text,
+    "ipAddress" text,
+    "userAgent" text,
+    detail jsonb,
+    "createdAt" timestamp(3) without time zone NOT NULL
+);
+
+ALTER TABLE public."AuditEvent" ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public."AuditEvent_id_seq"
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
 CREATE TABLE public."EmailOutbox" (
     id text NOT NULL,
     kind text NOT NULL,
@@ -27,6 +47,46 @@ CREATE TABLE public."LoginAttempt" (
     "lockedUntil" timestamp(3) without time zone,
     "firstFailedAt" timestamp(3) without time zone DEFAULT CURRENT_TIMESTAMP NOT NULL,
     "lastFailedAt" timestamp(3) without time zone DEFAULT CURRENT_TIMESTAMP NOT NULL,
+    "createdAt" timestamp(3) without time zone DEFAULT CURRENT_TIMESTAMP NOT NULL,
+    "updatedAt" timestamp(3) without time zone DEFAULT CURRENT_TIMESTAMP NOT NULL
+);
+
+CREATE TABLE public."MfaAttempt" (
+    id text NOT NULL,
+    "userId" text,
+    "emailLowercase" text NOT NULL,
+    "ipAddress" text NOT NULL,
+    "failCount" integer DEFAULT 0 NOT NULL,
+    "lockedUntil" timestamp(3) without time zone,
+    "firstFailedAt" timestamp(3) without time zone DEFAULT CURRENT_TIMESTAMP NOT NULL,
+    "lastFailedAt" timestamp(3) without time zone DEFAULT CURRENT_TIMESTAMP NOT NULL,
+    "createdAt" timestamp(3) without time zone DEFAULT CURRENT_TIMESTAMP NOT NULL,
+    "updatedAt" timestamp(3) without time zone DEFAULT CURRENT_TIMESTAMP NOT NULL
+);
+
+CREATE TABLE public."MfaChallenge" (
+    id text NOT NULL,
+    "userId" text NOT NULL,
+    "tokenHash" text NOT NULL,
+    "passwordDigest" text NOT NULL,
+    "expiresAt" timestamp(3) without time zone NOT NULL,
+    "usedAt" timestamp(3) without time zone,
+    "createdAt" timestamp(3) without time zone DEFAULT CURRENT_TIMESTAMP NOT NULL
+);
+
+CREATE TABLE public."MfaRecoveryCode" (
+    id text NOT NULL,
+    "userId" text NOT NULL,
+    "codeHash" text NOT NULL,
+    "usedAt" timestamp(3) without time zone,
+    "createdAt" timestamp(3) without time zone DEFAULT CURRENT_TIMESTAMP NOT NULL
+);
+
+CREATE TABLE public."MfaTotp" (
+    "userId" text NOT NULL,
+    secret text NOT NULL,
+    "enabledAt" timestamp(3) without time zone,
+    "lastUsedStep" bigint,
     "createdAt" timestamp(3) without time zone DEFAULT CURRENT_TIMESTAMP NOT NULL,
     "updatedAt" timestamp(3) without time zone DEFAULT CURRENT_TIMESTAMP NOT NULL
 );
@@ -79,11 +139,26 @@ CREATE TABLE public._prisma_migrations (
     applied_steps_count integer DEFAULT 0 NOT NULL
 );
 
+ALTER TABLE ONLY public."AuditEvent"
+    ADD CONSTRAINT "AuditEvent_pkey" PRIMARY KEY (id);
+
 ALTER TABLE ONLY public."EmailOutbox"
     ADD CONSTRAINT "EmailOutbox_pkey" PRIMARY KEY (id);
 
 ALTER TABLE ONLY public."LoginAttempt"
     ADD CONSTRAINT "LoginAttempt_pkey" PRIMARY KEY (id);
+
+ALTER TABLE ONLY public."MfaAttempt"
+    ADD CONSTRAINT "MfaAttempt_pkey" PRIMARY KEY (id);
+
+ALTER TABLE ONLY public."MfaChallenge"
+    ADD CONSTRAINT "MfaChallenge_pkey" PRIMARY KEY (id);
+
+ALTER TABLE ONLY public."MfaRecoveryCode"
+    ADD CONSTRAINT "MfaRecoveryCode_pkey" PRIMARY KEY (id);
+
+ALTER TABLE ONLY public."MfaTotp"
+    ADD CONSTRAINT "MfaTotp_pkey" PRIMARY KEY ("userId");
 
 ALTER TABLE ONLY public."PasswordResetToken"
     ADD CONSTRAINT "PasswordResetToken_pkey" PRIMARY KEY (id);
@@ -100,6 +175,12 @@ ALTER TABLE ONLY public."VerificationToken"
 ALTER TABLE ONLY public._prisma_migrations
     ADD CONSTRAINT _prisma_migrations_pkey PRIMARY KEY (id);
 
+CREATE INDEX "AuditEvent_createdAt_idx" ON public."AuditEvent" USING btree ("createdAt");
+
+CREATE INDEX "AuditEvent_email_createdAt_idx" ON public."AuditEvent" USING btree (email, "createdAt");
+
+CREATE INDEX "AuditEvent_userId_createdAt_idx" ON public."AuditEvent" USING btree ("userId", "createdAt");
+
 CREATE INDEX "EmailOutbox_status_availableAt_idx" ON public."EmailOutbox" USING btree (status, "availableAt");
 
 CREATE INDEX "EmailOutbox_userId_idx" ON public."EmailOutbox" USING btree ("userId");
@@ -107,6 +188,18 @@ CREATE INDEX "EmailOutbox_userId_idx" ON public."EmailOutbox" USING btree ("user
 CREATE UNIQUE INDEX "LoginAttempt_emailLowercase_ipAddress_key" ON public."LoginAttempt" USING btree ("emailLowercase", "ipAddress");
 
 CREATE INDEX "LoginAttempt_lockedUntil_idx" ON public."LoginAttempt" USING btree ("lockedUntil");
+
+CREATE UNIQUE INDEX "MfaAttempt_emailLowercase_ipAddress_key" ON public."MfaAttempt" USING btree ("emailLowercase", "ipAddress");
+
+CREATE INDEX "MfaAttempt_lockedUntil_idx" ON public."MfaAttempt" USING btree ("lockedUntil");
+
+CREATE INDEX "MfaChallenge_expiresAt_idx" ON public."MfaChallenge" USING btree ("expiresAt");
+
+CREATE UNIQUE INDEX "MfaChallenge_tokenHash_key" ON public."MfaChallenge" USING btree ("tokenHash");
+
+CREATE INDEX "MfaChallenge_userId_idx" ON public."MfaChallenge" USING btree ("userId");
+
+CREATE UNIQUE INDEX "MfaRecoveryCode_userId_codeHash_key" ON public."MfaRecoveryCode" USING btree ("userId", "codeHash");
 
 CREATE INDEX "PasswordResetToken_expiresAt_idx" ON public."PasswordResetToken" USING btree ("expiresAt");
 
@@ -129,6 +222,18 @@ ALTER TABLE ONLY public."EmailOutbox"
 
 ALTER TABLE ONLY public."LoginAttempt"
     ADD CONSTRAINT "LoginAttempt_userId_fkey" FOREIGN KEY ("userId") REFERENCES public."User"(id) ON UPDATE CASCADE ON DELETE CASCADE;
+
+ALTER TABLE ONLY public."MfaAttempt"
+    ADD CONSTRAINT "MfaAttempt_userId_fkey" FOREIGN KEY ("userId") REFERENCES public."User"(id) ON UPDATE CASCADE ON DELETE CASCADE;
+
+ALTER TABLE ONLY public."MfaChallenge"
+    ADD CONSTRAINT "MfaChallenge_userId_fkey" FOREIGN KEY ("userId") REFERENCES public."User"(id) ON UPDATE CASCADE ON DELETE CASCADE;
+
+ALTER TABLE ONLY public."MfaRecoveryCode"
+    ADD CONSTRAINT "MfaRecoveryCode_userId_fkey" FOREIGN KEY ("userId") REFERENCES public."User"(id) ON UPDATE CASCADE ON DELETE CASCADE;
+
+ALTER TABLE ONLY public."MfaTotp"
+    ADD CONSTRAINT "MfaTotp_userId_fkey" FOREIGN KEY ("userId") REFERENCES public."User"(id) ON UPDATE CASCADE ON DELETE CASCADE;
 
 ALTER TABLE ONLY public."PasswordResetToken"
     ADD CONSTRAINT "PasswordResetToken_userId_fkey" FOREIGN KEY ("userId") REFERENCES public."User"(id) ON UPDATE CASCADE ON DELETE CASCADE;

@@ -23,9 +23,11 @@
 
 namespace portcullis::test {
 namespace {
-// stdout goes to `out_path`, stderr to `err_path` (the same path merges them, in order).
+// stdout goes to `out_path`, stderr to `err_path` (the same path merges them, in order); stdin
+// reads `in_path` when one is given.
 pid_t spawn(const Env& env, const std::vector<std::string>& args, const std::string& dir,
-            const std::string& out_path, const std::string& err_path) {
+            const std::string& out_path, const std::string& err_path,
+            const std::string& in_path = {}) {
     std::vector<std::string> env_strings;
     for (const auto& [k, v] : env) env_strings.push_back(k + "=" + v);
     if (env.find("PATH") == env.end()) env_strings.push_back("PATH=/usr/sbin:/usr/bin:/sbin:/bin");
@@ -52,6 +54,7 @@ pid_t spawn(const Env& env, const std::vector<std::string>& args, const std::str
             err_path == out_path
                 ? out
                 : ::open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_APPEND, 0644);
+        if (!in_path.empty()) ::dup2(::open(in_path.c_str(), O_RDONLY), 0);
         ::dup2(out, 1);
         ::dup2(err, 2);
         if (::chdir(dir.c_str()) != 0) ::_exit(126);
@@ -241,8 +244,14 @@ std::string json_string_at(const boost::json::value& v, std::initializer_list<co
 
 CommandResult run_command(const Env& env, const std::vector<std::string>& args,
                           std::chrono::milliseconds timeout) {
+    return run_command_with_input(env, args, {}, timeout);
+}
+
+CommandResult run_command_with_input(const Env& env, const std::vector<std::string>& args,
+                                     const std::string& input, std::chrono::milliseconds timeout) {
     const std::string dir = make_temp_dir();
-    const pid_t pid = spawn(env, args, dir, dir + "/stdout", dir + "/stderr");
+    std::ofstream(dir + "/stdin", std::ios::binary) << input;
+    const pid_t pid = spawn(env, args, dir, dir + "/stdout", dir + "/stderr", dir + "/stdin");
     CommandResult result;
     if (auto code = wait_pid(pid, timeout)) {
         result.exit_code = *code;

@@ -82,6 +82,10 @@ struct CommandResult {
 };
 CommandResult run_command(const Env& env, const std::vector<std::string>& args,
                           std::chrono::milliseconds timeout = std::chrono::seconds(60));
+// The same with `input` on the command's standard input (run_command's reads an empty file).
+CommandResult run_command_with_input(const Env& env, const std::vector<std::string>& args,
+                                     const std::string& input,
+                                     std::chrono::milliseconds timeout = std::chrono::seconds(60));
 
 // The string at a JSON path like {"req","id"}, or empty.
 std::string json_string_at(const boost::json::value& v, std::initializer_list<const char*> path);

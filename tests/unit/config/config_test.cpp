@@ -828,3 +828,64 @@ TEST(RateLimitSettings, RedisUseTimeoutAndTheBenchmarkSwitch) {
 
 }  // namespace
 }  // namespace portcullis::config
+
+namespace portcullis::config {
+namespace {
+
+// Issue #16: the account-security variables.
+TEST(LoadConfig, AccountSecurityDefaultsAndRules) {
+    const auto defaults = load_config(base_env());
+    ASSERT_TRUE(defaults.config);
+    EXPECT_FALSE(defaults.config->auth_mfa_encryption_key);
+    EXPECT_EQ(defaults.config->auth_mfa_issuer, "Portcullis");
+    EXPECT_EQ(defaults.config->auth_password_blocklist, PasswordBlocklistMode::builtin);
+    EXPECT_TRUE(defaults.config->audit_events_enabled);
+    EXPECT_EQ(defaults.config->audit_retention_days, 90);
+
+    const auto set = load_config(with({{"AUTH_MFA_ENCRYPTION_KEY", std::string(32, 'k')},
+                                       {"AUTH_MFA_ISSUER", " Acme Corp "},
+                                       {"AUTH_PASSWORD_BLOCKLIST", "off"},
+                                       {"AUDIT_EVENTS_ENABLED", "FALSE"},
+                                       {"AUDIT_RETENTION_DAYS", "0"}}));
+    ASSERT_TRUE(set.config);
+    EXPECT_EQ(set.config->auth_mfa_encryption_key, std::string(32, 'k'));
+    EXPECT_EQ(set.config->auth_mfa_issuer, "Acme Corp");
+    EXPECT_EQ(set.config->auth_password_blocklist, PasswordBlocklistMode::off);
+    EXPECT_FALSE(set.config->audit_events_enabled);
+    EXPECT_EQ(set.config->audit_retention_days, 0);
+    // An empty key is no key (as for the other optional secrets).
+    EXPECT_FALSE(
+        load_config(with({{"AUTH_MFA_ENCRYPTION_KEY", ""}})).config->auth_mfa_encryption_key);
+
+    const auto bad = load_config(with({{"AUTH_MFA_ENCRYPTION_KEY", "short-key"},
+                                       {"AUTH_MFA_ISSUER", "Acme:Corp"},
+                                       {"AUTH_PASSWORD_BLOCKLIST", "/nonexistent/pwned.txt"},
+                                       {"AUDIT_EVENTS_ENABLED", "yes"},
+                                       {"AUDIT_RETENTION_DAYS", "-1"}}));
+    EXPECT_FALSE(bad.config);
+    for (const char* name :
+         {"AUTH_MFA_ENCRYPTION_KEY", "AUTH_MFA_ISSUER", "AUTH_PASSWORD_BLOCKLIST",
+          "AUDIT_EVENTS_ENABLED", "AUDIT_RETENTION_DAYS"}) {
+        EXPECT_EQ(bad.problems.count(name), 1U) << name;
+    }
+    // The key itself is never echoed.
+    for (const auto& message : bad.problems.at("AUTH_MFA_ENCRYPTION_KEY")) {
+        EXPECT_EQ(message.find("short-key"), std::string::npos);
+    }
+}
+
+TEST(LoadConfig, TheBlocklistScopeReadsOnlyItsVariable) {
+    const auto result =
+        load_config({{"AUTH_PASSWORD_BLOCKLIST", "off"}}, Scope{.password_blocklist = true});
+    ASSERT_TRUE(result.config);
+    EXPECT_EQ(result.config->auth_password_blocklist, PasswordBlocklistMode::off);
+    const auto names = known_variables();
+    for (const char* name :
+         {"AUTH_MFA_ENCRYPTION_KEY", "AUTH_MFA_ISSUER", "AUTH_PASSWORD_BLOCKLIST",
+          "AUDIT_EVENTS_ENABLED", "AUDIT_RETENTION_DAYS"}) {
+        EXPECT_NE(std::find(names.begin(), names.end(), name), names.end()) << name;
+    }
+}
+
+}  // namespace
+}  // namespace portcullis::config

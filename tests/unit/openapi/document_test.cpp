@@ -13,6 +13,7 @@
 #include <stdexcept>
 
 #include "auth/cpu_pool.hpp"
+#include "auth/mfa.hpp"
 #include "auth/service.hpp"
 #include "auth/validation.hpp"
 #include "config/config.hpp"
@@ -21,6 +22,7 @@
 #include "http/router.hpp"
 #include "observability/logger.hpp"
 #include "observability/metrics.hpp"
+#include "routes/account_routes.hpp"
 #include "routes/auth_routes.hpp"
 #include "routes/error_catalog.hpp"
 #include "routes/metrics.hpp"
@@ -48,6 +50,7 @@ public:
           auth_({.lockout = {}, .argon2 = {8192, 1}}, ports_, ports_, ports_, cpu_,
                 "access-secret-0123456789abcdef-0123456789",
                 "refresh-secret-0123456789abcdef-0123456789"),
+          mfa_({}, auth_, ports_, ports_, nullptr),
           logger_(observability::Level::fatal) {
         std::vector<routes::ReadinessCheck> checks;
         checks.push_back({{}, 503, "Not Ready", "NOT_READY"});
@@ -58,6 +61,7 @@ public:
         const routes::AuthRoutesOptions options{config_.production()};
         router_.add_all(routes::auth_routes(auth_, options));
         router_.add_all(routes::protected_routes(auth_, options));
+        router_.add_all(routes::account_routes(auth_, mfa_, &ports_, options));
         router_.add_all(routes::openapi_routes(router_, config_));
         router_.add_all(routes::docs_routes(config_));
     }
@@ -83,6 +87,7 @@ private:
     UnusedPorts ports_;
     auth::CpuPool cpu_;
     auth::AuthService auth_;
+    auth::MfaService mfa_;
     observability::Logger logger_;
     observability::Registry registry_;
     routes::Lifecycle lifecycle_;
@@ -224,6 +229,12 @@ TEST(OpenApiDocument, ValidationExamplesComeFromTheSchemaTheHandlerUses) {
     expect_same("/auth/verify-email", auth::validate_token_field(&empty, "token"));
     expect_same("/auth/reset-password", auth::validate_reset(&empty));
     expect_same("/auth/resend-verification", auth::validate_email_only(&empty));
+    expect_same("/auth/login/mfa", auth::validate_login_mfa(&empty));
+    expect_same("/auth/change-password", auth::validate_change_password(&empty));
+    expect_same("/auth/mfa/totp/setup", auth::validate_password_only(&empty));
+    expect_same("/auth/mfa/totp/confirm", auth::validate_totp_code(&empty));
+    expect_same("/auth/mfa/totp/disable", auth::validate_mfa_disable(&empty));
+    expect_same("/auth/mfa/recovery-codes", auth::validate_totp_code(&empty));
     const auto user = auth::validate_user_id("not-a-uuid");
     ASSERT_TRUE(user.has_value());
     EXPECT_EQ(details("/protected/users/{userId}", "get"), boost::json::parse(user->details_json));
@@ -333,7 +344,7 @@ TEST(OpenApiDocument, FixedParts) {
         R"({"url":"/v1","description":"Recommended reverse-proxy mount for stable clients."}])");
     EXPECT_EQ(boost::json::serialize(document.at("x-tagGroups")),
               R"([{"name":"Platform","tags":["Operational","Metrics"]},)"
-              R"({"name":"Identity","tags":["Auth","Sessions","RBAC"]}])");
+              R"({"name":"Identity","tags":["Auth","Sessions","RBAC","Account"]}])");
     EXPECT_TRUE(document.at("webhooks").as_object().empty());
     const auto& schemes = document.at("components").at("securitySchemes").as_object();
     EXPECT_EQ(schemes.at("BearerAuth").at("bearerFormat"), "JWT");
@@ -341,18 +352,34 @@ TEST(OpenApiDocument, FixedParts) {
     for (const char* name :
          {"Error", "ErrorResponse", "StatusOk", "StatusReady", "VersionResponse", "TokenPair",
           "RegisterResponse", "AcceptedResponse", "Role", "SessionSummary", "SessionsResponse",
-          "UserSummary", "ProtectedUserResponse", "PrometheusMetrics"}) {
+          "UserSummary", "ProtectedUserResponse", "PrometheusMetrics", "TotpSetupResponse",
+          "RecoveryCodesResponse", "AuditEvent", "AuditEventsResponse"}) {
         EXPECT_TRUE(schemas.contains(name)) << name;
     }
-    const std::set<std::string> expected_ids{"getHealth",          "getReadiness",
-                                             "getVersion",         "getMetrics",
-                                             "registerUser",       "loginUser",
-                                             "refreshTokens",      "logoutSession",
-                                             "verifyEmail",        "requestPasswordReset",
-                                             "resendVerification", "resetPassword",
-                                             "listSessions",       "logoutAllSessions",
-                                             "adminPing",          "getProtectedUser",
-                                             "getOpenApiDocument"};
+    const std::set<std::string> expected_ids{"getHealth",
+                                             "getReadiness",
+                                             "getVersion",
+                                             "getMetrics",
+                                             "registerUser",
+                                             "loginUser",
+                                             "refreshTokens",
+                                             "logoutSession",
+                                             "verifyEmail",
+                                             "requestPasswordReset",
+                                             "resendVerification",
+                                             "resetPassword",
+                                             "listSessions",
+                                             "logoutAllSessions",
+                                             "adminPing",
+                                             "getProtectedUser",
+                                             "getOpenApiDocument",
+                                             "loginMfa",
+                                             "changePassword",
+                                             "setupTotp",
+                                             "confirmTotp",
+                                             "disableTotp",
+                                             "regenerateRecoveryCodes",
+                                             "listSecurityEvents"};
     std::set<std::string> ids;
     for (const auto& [path, item] : document.at("paths").as_object()) {
         for (const auto& [method, operation] : item.as_object()) {

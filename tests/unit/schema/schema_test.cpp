@@ -108,3 +108,47 @@ TEST(Schema, ChangingARuleChangesValidationAndDocumentTogether) {
 
 }  // namespace
 }  // namespace portcullis::schema
+
+namespace portcullis::schema {
+namespace {
+
+// Optional properties and "exactly one of" (issue #16: {mfaToken, code | recoveryCode}).
+const ObjectSchema& one_of_schema() {
+    static const ObjectSchema schema{{{"token", {{min_length(3)}, {}, {}}},
+                                      {"a", {{min_length(2)}, {}, {}}, false},
+                                      {"b", {{min_length(2)}, {}, {}}, false}},
+                                     {"a", "b"}};
+    return schema;
+}
+
+std::optional<std::string> issues_of(const char* json) {
+    const auto body = boost::json::parse(json);
+    const auto issues = validate(one_of_schema(), &body);
+    if (!issues) return std::nullopt;
+    return issues->details_json;
+}
+
+TEST(Schema, OptionalPropertiesAreCheckedOnlyWhenPresentAndExactlyOneIsRequired) {
+    EXPECT_EQ(issues_of(R"({"token":"xyz","a":"aa"})"), std::nullopt);
+    EXPECT_EQ(issues_of(R"({"token":"xyz","b":"bb"})"), std::nullopt);
+    EXPECT_EQ(issues_of(R"({"token":"xyz"})"),
+              R"([{"code":"custom","path":[],"message":"Provide exactly one of a or b"}])");
+    EXPECT_EQ(issues_of(R"({"token":"xyz","a":"aa","b":"bb"})"),
+              R"([{"code":"custom","path":[],"message":"Provide exactly one of a or b"}])");
+    const auto short_a = issues_of(R"({"token":"xyz","a":"x"})");
+    ASSERT_TRUE(short_a.has_value());
+    EXPECT_NE(short_a->find(R"("path":["a"])"), std::string::npos);
+    const auto typed = issues_of(R"({"token":"xyz","a":7})");
+    ASSERT_TRUE(typed.has_value());
+    EXPECT_NE(typed->find("expected string, received number"), std::string::npos);
+}
+
+TEST(Schema, ExactlyOneOfRendersAsOneOfWithOnlyRequiredPropertiesRequired) {
+    const auto json = boost::json::serialize(to_json_schema(one_of_schema()));
+    EXPECT_NE(json.find(R"("required":["token"])"), std::string::npos) << json;
+    EXPECT_NE(json.find(R"("oneOf":[{"required":["a"]},{"required":["b"]}])"), std::string::npos)
+        << json;
+}
+
+}  // namespace
+}  // namespace portcullis::schema

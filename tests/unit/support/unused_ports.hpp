@@ -8,6 +8,7 @@
 
 #include <stdexcept>
 
+#include "auth/account_ports.hpp"
 #include "auth/ports.hpp"
 #include "http/pipeline.hpp"
 
@@ -17,7 +18,11 @@ using auth::Task;
 
 // Ports whose every call fails the test: the route tables only store the service, and a test that
 // drives a handler overrides the calls it expects.
-struct UnusedPorts : auth::UserStore, auth::SessionStore, auth::AttemptCounter {
+struct UnusedPorts : auth::UserStore,
+                     auth::SessionStore,
+                     auth::AttemptCounter,
+                     auth::MfaStore,
+                     auth::AuditReader {
     [[noreturn]] static void unused() { throw std::logic_error("not used by these tests"); }
     Task<std::optional<auth::User>> find_by_email(std::string_view) override { unused(); }
     Task<std::optional<auth::User>> find_by_id(std::string_view) override { unused(); }
@@ -46,6 +51,33 @@ struct UnusedPorts : auth::UserStore, auth::SessionStore, auth::AttemptCounter {
     }
     Task<void> clear(std::string_view, std::string_view) override { unused(); }
     Task<void> clear_email(std::string_view) override { unused(); }
+    Task<std::optional<auth::TotpEnrolment>> enrolment(std::string_view) override { unused(); }
+    Task<bool> start_enrolment(std::string_view, std::string_view, auth::TimePoint) override {
+        unused();
+    }
+    Task<bool> enable(std::string_view, std::string_view, std::int64_t,
+                      const std::vector<std::string>&, auth::TimePoint) override {
+        unused();
+    }
+    Task<bool> use_step(std::string_view, std::int64_t, auth::TimePoint) override { unused(); }
+    Task<bool> use_recovery_code(std::string_view, std::string_view, auth::TimePoint) override {
+        unused();
+    }
+    Task<void> replace_recovery_codes(std::string_view, const std::vector<std::string>&,
+                                      auth::TimePoint) override {
+        unused();
+    }
+    Task<bool> disable(std::string_view) override { unused(); }
+    Task<void> create_challenge(std::string_view, std::string_view, std::string_view,
+                                std::string_view, auth::TimePoint, auth::TimePoint) override {
+        unused();
+    }
+    Task<std::optional<auth::PendingMfaLogin>> find_challenge(std::string_view,
+                                                              auth::TimePoint) override {
+        unused();
+    }
+    Task<bool> consume_challenge(std::string_view, auth::TimePoint) override { unused(); }
+    Task<std::vector<auth::StoredAuditEvent>> recent(std::string_view, int) override { unused(); }
 };
 
 template <typename T>
