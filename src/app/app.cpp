@@ -126,12 +126,33 @@ struct App::Graph {
         auth_service.set_one_time_tokens(&one_time_tokens);
         service_metrics.track_password_hash_queue(
             [this] { return static_cast<double>(cpu_pool.queue_depth()); });
+        export_hashing_drops();
         service_metrics.track_redis_up(
             [this] { return redis && redis->health().up() ? 1.0 : 0.0; });
         add_routes();
         pipeline = std::make_unique<http::Pipeline>(
             middleware_chain(), [this](http::Request& r) { return router.dispatch(r); }, logger);
         server = std::make_unique<http::Server>(server_options(), *pipeline, logger);
+    }
+
+    // Hashing jobs that never ran (issue #19): their client had gone, the queue was full, or
+    // they gave their place to a client with fewer jobs (the queue's fair share).
+    void export_hashing_drops() {
+        static constexpr std::string_view kName = "portcullis_password_hash_jobs_dropped_total";
+        metrics.add_collector({std::string(kName)}, [this](std::string& out) {
+            const auto stats = cpu_pool.stats();
+            observability::append_help_type(
+                out, kName, "Password hashing jobs answered without running, by reason",
+                observability::MetricType::counter);
+            const std::pair<std::string_view, std::size_t> samples[] = {
+                {"client_gone", stats.client_gone},
+                {"fair_share", stats.fair_share},
+                {"queue_full", stats.queue_full}};
+            for (const auto& [reason, count] : samples) {
+                const observability::Label label{"reason", reason};
+                observability::append_sample(out, kName, {&label, 1}, static_cast<double>(count));
+            }
+        });
     }
 
     // Redis (contract 6.5, decisions A.2, A.4): one connection per I/O thread; an unreachable
@@ -225,6 +246,12 @@ struct App::Graph {
         options.threads = threads.io;
         // The parser admits what inflation may still reject: JSON bodies are re-checked after it.
         options.body_limit = config.request_body_limit;
+        options.header_limit = config.http_max_header_bytes;
+        options.max_header_fields = config.http_max_header_fields;
+        options.max_connections = config.http_max_connections;
+        options.max_connections_per_ip = config.http_max_connections_per_ip;
+        options.max_requests_per_connection = config.http_max_requests_per_connection;
+        options.metrics = &metrics;
         options.request_timeout = config.http_request_timeout;
         options.headers_timeout = config.http_headers_timeout;
         options.keepalive_timeout = config.http_keepalive_timeout;

@@ -173,15 +173,16 @@ std::optional<std::string> get_string(const boost::json::object& payload, std::s
     return std::string(value->get_string());
 }
 
-std::int64_t iat_of(const boost::json::object& payload) {
+// `iat` and `exp` in whole seconds when both are present (their types were checked already).
+struct Times {
+    std::int64_t iat = 0;
+    std::int64_t exp = 0;
+};
+std::optional<Times> times_of(const boost::json::object& payload) {
     const auto* iat = payload.if_contains("iat");
-    return iat == nullptr ? 0 : to_seconds(*iat);
-}
-
-std::optional<std::int64_t> exp_of(const boost::json::object& payload) {
     const auto* exp = payload.if_contains("exp");
-    if (exp == nullptr) return std::nullopt;
-    return to_seconds(*exp);
+    if (iat == nullptr || exp == nullptr) return std::nullopt;
+    return Times{to_seconds(*iat), to_seconds(*exp)};
 }
 
 }  // namespace
@@ -267,9 +268,10 @@ Verified<AccessClaims> JwtCodec::verify_access(std::string_view token,
             const bool use_sub = sub != nullptr && !sub->is_null();
             auto user_id = get_string(payload, use_sub ? "sub" : "userId");
             auto session_id = get_string(payload, "sessionId");
-            if (!user_id || user_id->empty() || !session_id) return std::nullopt;
-            return AccessClaims{std::move(*user_id), std::move(*session_id), iat_of(payload),
-                                exp_of(payload)};
+            const auto times = times_of(payload);
+            if (!user_id || user_id->empty() || !session_id || !times) return std::nullopt;
+            return AccessClaims{std::move(*user_id), std::move(*session_id), times->iat,
+                                times->exp};
         });
 }
 
@@ -280,11 +282,23 @@ Verified<RefreshClaims> JwtCodec::verify_refresh(std::string_view token,
         [](const boost::json::object& payload) -> std::optional<RefreshClaims> {
             auto user_id = get_string(payload, "sub");
             auto session_id = get_string(payload, "sid");
-            if (!user_id || user_id->empty() || !session_id) return std::nullopt;
-            return RefreshClaims{std::move(*user_id), std::move(*session_id), iat_of(payload),
-                                 exp_of(payload),
-                                 get_string(payload, "jti").value_or(std::string())};
+            const auto times = times_of(payload);
+            if (!user_id || user_id->empty() || !session_id || !times) return std::nullopt;
+            return RefreshClaims{std::move(*user_id), std::move(*session_id), times->iat,
+                                 times->exp, get_string(payload, "jti").value_or(std::string())};
         });
+}
+
+std::optional<std::string_view> bearer_token(std::string_view authorization) {
+    constexpr std::string_view kScheme = "bearer";
+    if (authorization.size() <= kScheme.size() ||
+        !util::iequals(authorization.substr(0, kScheme.size()), kScheme) ||
+        authorization[kScheme.size()] != ' ') {
+        return std::nullopt;
+    }
+    const auto token = util::trim(authorization.substr(kScheme.size() + 1));
+    if (token.empty()) return std::nullopt;
+    return token;
 }
 
 std::optional<std::string> peek_session_id(std::string_view token) {

@@ -1,5 +1,6 @@
 // HS256 JSON Web Tokens with the claims of contract 5.2 (decisions B.15: `alg` pinned to HS256,
-// access tokens must carry `sessionId`; `sub` or the legacy `userId` names the user).
+// access tokens must carry `sessionId`; `sub` or the legacy `userId` names the user; decisions
+// E.2: every token must carry `iat` and `exp`, as every token the reference or we mint does).
 #pragma once
 
 #include <cstdint>
@@ -15,21 +16,21 @@ enum class JwtError {
     bad_signature,
     expired,         // now >= exp
     not_yet_valid,   // now < nbf
-    missing_claims,  // no sub/userId, or no sessionId (access) / sid (refresh)
+    missing_claims,  // no iat or exp, no sub/userId, or no sessionId (access) / sid (refresh)
 };
 
 struct AccessClaims {
     std::string user_id;     // `sub`, else legacy `userId`
     std::string session_id;  // `sessionId`
     std::int64_t iat = 0;
-    std::optional<std::int64_t> exp;
+    std::int64_t exp = 0;
 };
 
 struct RefreshClaims {
     std::string user_id;     // `sub`
     std::string session_id;  // `sid`
     std::int64_t iat = 0;
-    std::optional<std::int64_t> exp;
+    std::int64_t exp = 0;
     std::string jti;
 };
 
@@ -60,6 +61,11 @@ public:
 private:
     std::string secret_;
 };
+
+// The token of an `Authorization: Bearer <token>` value: the scheme name in any case (RFC 9110
+// 11.1), one or more spaces, then the token with surrounding white space trimmed. Nullopt for
+// another scheme or an empty token.
+std::optional<std::string_view> bearer_token(std::string_view authorization);
 
 // The `sid` claim of a refresh token read WITHOUT verifying it (contract 5.4 step 1), if present.
 std::optional<std::string> peek_session_id(std::string_view token);

@@ -7,7 +7,6 @@
 #include "auth/one_time_token.hpp"
 #include "auth/validation.hpp"
 #include "util/random.hpp"
-#include "util/strings.hpp"
 
 namespace portcullis::auth {
 namespace {
@@ -51,8 +50,14 @@ TokenPair AuthService::issue(std::string_view user_id, std::string_view session_
     };
 }
 
+void AuthService::ensure_hashing_room(const CpuPool::Client& hashing) {
+    if (!cpu_.has_room_for(hashing.key)) throw Overloaded();
+}
+
 Task<Outcome<Registration>> AuthService::register_user(std::string_view email,
-                                                       std::string_view password) {
+                                                       std::string_view password,
+                                                       CpuPool::Client hashing) {
+    ensure_hashing_room(hashing);
     const std::string normalized = normalize_email(email);
     if (co_await users_.find_by_email(normalized)) co_return AuthError::email_taken;
 
@@ -60,7 +65,7 @@ Task<Outcome<Registration>> AuthService::register_user(std::string_view email,
     const std::string plain(password);
     // A named job: lambdas are not built inside co_await expressions (GCC 12 coroutine bugs).
     auto hash_job = [plain, params] { return hash_password(plain, params); };
-    const std::string hash = co_await cpu_.run(std::move(hash_job));
+    const std::string hash = co_await cpu_.run(std::move(hashing), std::move(hash_job));
 
     Registration registration;
     registration.user_id = util::uuid_v4();
@@ -85,7 +90,8 @@ Task<Outcome<Registration>> AuthService::register_user(std::string_view email,
 }
 
 Task<Outcome<TokenPair>> AuthService::login(std::string_view email, std::string_view password,
-                                            std::string_view client_ip) {
+                                            std::string_view client_ip, CpuPool::Client hashing) {
+    ensure_hashing_room(hashing);
     const std::string normalized = normalize_email(email);
     const std::string ip = lockout_ip(client_ip);
     // The lock is checked before the password, so even the right password is refused.
@@ -98,7 +104,7 @@ Task<Outcome<TokenPair>> AuthService::login(std::string_view email, std::string_
     const std::string phc = user ? user->password_hash : dummy_hash_;
     const std::string plain(password);
     auto verify_job = [plain, phc] { return verify_password(plain, phc); };
-    const PasswordCheck check = co_await cpu_.run(std::move(verify_job));
+    const PasswordCheck check = co_await cpu_.run(std::move(hashing), std::move(verify_job));
     if (user && check == PasswordCheck::invalid_hash) {
         throw std::runtime_error("stored password hash is not an Argon2 PHC string");
     }
@@ -168,11 +174,9 @@ Task<void> AuthService::logout(std::string_view refresh_token) {
 }
 
 Task<Outcome<Caller>> AuthService::authenticate(std::string_view authorization) {
-    constexpr std::string_view kScheme = "Bearer ";
-    if (!authorization.starts_with(kScheme)) co_return AuthError::unauthorized;
-    const auto token = util::trim(authorization.substr(kScheme.size()));
-    if (token.empty()) co_return AuthError::unauthorized;
-    const auto verified = access_.verify_access(token, now_seconds());
+    const auto token = bearer_token(authorization);
+    if (!token) co_return AuthError::unauthorized;
+    const auto verified = access_.verify_access(*token, now_seconds());
     if (!verified.ok()) co_return AuthError::access_invalid;
 
     const AccessClaims& claims = *verified.claims;
@@ -185,10 +189,9 @@ Task<Outcome<Caller>> AuthService::authenticate(std::string_view authorization) 
 }
 
 std::optional<std::string> AuthService::log_user(std::string_view authorization) const {
-    constexpr std::string_view kScheme = "Bearer ";
-    if (!authorization.starts_with(kScheme)) return std::nullopt;
-    const auto verified =
-        access_.verify_access(util::trim(authorization.substr(kScheme.size())), now_seconds());
+    const auto token = bearer_token(authorization);
+    if (!token) return std::nullopt;
+    const auto verified = access_.verify_access(*token, now_seconds());
     if (!verified.ok()) return std::nullopt;
     return verified.claims->user_id;
 }
@@ -240,7 +243,9 @@ Task<void> AuthService::resend_verification(std::string_view email) {
     co_await tokens().request_email(EmailRequest::verification, normalized, now_());
 }
 
-Task<Outcome<Done>> AuthService::reset_password(std::string_view token, std::string_view password) {
+Task<Outcome<Done>> AuthService::reset_password(std::string_view token, std::string_view password,
+                                                CpuPool::Client hashing) {
+    ensure_hashing_room(hashing);
     const std::string token_hash = sha256_hex(token);
     // Checked before hashing, so a wrong token costs no Argon2 work.
     const TokenCheck check = co_await tokens().check_reset(token_hash, now_());
@@ -250,7 +255,7 @@ Task<Outcome<Done>> AuthService::reset_password(std::string_view token, std::str
     const Argon2Params params = settings_.argon2;
     const std::string plain(password);
     auto hash_job = [plain, params] { return hash_password(plain, params); };
-    const std::string hash = co_await cpu_.run(std::move(hash_job));
+    const std::string hash = co_await cpu_.run(std::move(hashing), std::move(hash_job));
     // The token is consumed only here: a concurrent use or expiry since the check still loses.
     const ResetOutcome outcome = co_await tokens().reset_password(token_hash, hash, now_());
     if (outcome.check == TokenCheck::invalid) co_return AuthError::reset_invalid;

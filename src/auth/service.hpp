@@ -92,9 +92,12 @@ public:
     // With it, a registration that requires verification writes its token and email atomically.
     void set_one_time_tokens(OneTimeTokenStore* tokens) { tokens_ = tokens; }
 
-    Task<Outcome<Registration>> register_user(std::string_view email, std::string_view password);
+    // `hashing` names the caller to the hashing pool (its fair share, whether it has gone; see
+    // CpuPool); when the pool has no room for it, Overloaded is thrown before any other work.
+    Task<Outcome<Registration>> register_user(std::string_view email, std::string_view password,
+                                              CpuPool::Client hashing = {});
     Task<Outcome<TokenPair>> login(std::string_view email, std::string_view password,
-                                   std::string_view client_ip);
+                                   std::string_view client_ip, CpuPool::Client hashing = {});
     Task<Outcome<TokenPair>> refresh(std::string_view refresh_token);
     Task<void> logout(std::string_view refresh_token);
 
@@ -118,11 +121,15 @@ public:
     Task<void> resend_verification(std::string_view email);
     // Contract 5.6 with decisions B.7: new password, every session revoked, lockout cleared.
     // The password must already be validated (a weak one never reaches the token).
-    Task<Outcome<Done>> reset_password(std::string_view token, std::string_view password);
+    Task<Outcome<Done>> reset_password(std::string_view token, std::string_view password,
+                                       CpuPool::Client hashing = {});
 
     const AuthSettings& settings() const { return settings_; }
 
 private:
+    // Refuses at once when the hashing pool has no room for `hashing`: a refused login costs no
+    // database round trip, so a storm of retries cannot starve the hashing that would end it.
+    void ensure_hashing_room(const CpuPool::Client& hashing);
     OneTimeTokenStore& tokens() const;
 
     TokenPair issue(std::string_view user_id, std::string_view session_id) const;

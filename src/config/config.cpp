@@ -280,6 +280,37 @@ void read_port(Reader& reader, Config& config) {
     }
 }
 
+// The abuse limits of issue #19: header size and count, connections, requests per connection.
+void read_http_limits(Reader& reader, Config& config) {
+    constexpr std::uint64_t kMinHeaderBytes = 1024;
+    constexpr std::uint64_t kMaxHeaderBytes = 1024 * 1024;
+    if (const std::string* raw = reader.get("HTTP_SERVER_MAX_HEADER_BYTES");
+        raw != nullptr && !trim(*raw).empty()) {
+        const auto bytes = parse_byte_size(*raw);
+        if (bytes && *bytes >= kMinHeaderBytes && *bytes <= kMaxHeaderBytes) {
+            config.http_max_header_bytes = static_cast<std::size_t>(*bytes);
+        } else {
+            reader.problem("HTTP_SERVER_MAX_HEADER_BYTES",
+                           "HTTP_SERVER_MAX_HEADER_BYTES must be a byte size between 1kb and 1mb");
+        }
+    }
+    const auto count = [&reader](const std::string& name, std::size_t fallback, std::int64_t min,
+                                 std::string_view rule) {
+        return static_cast<std::size_t>(
+            reader.integer(name, static_cast<std::int64_t>(fallback), min, 10'000'000, rule));
+    };
+    config.http_max_header_fields = count("HTTP_SERVER_MAX_HEADER_FIELDS",
+                                          config.http_max_header_fields, 1, "a positive integer");
+    config.http_max_connections = count("HTTP_SERVER_MAX_CONNECTIONS", config.http_max_connections,
+                                        0, "a non-negative integer");
+    config.http_max_connections_per_ip =
+        count("HTTP_SERVER_MAX_CONNECTIONS_PER_IP", config.http_max_connections_per_ip, 0,
+              "a non-negative integer");
+    config.http_max_requests_per_connection =
+        count("HTTP_SERVER_MAX_REQUESTS_PER_CONNECTION", config.http_max_requests_per_connection, 0,
+              "a non-negative integer");
+}
+
 void read_http(Reader& reader, Config& config) {
     if (const std::string* origins = reader.get("CORS_ORIGINS")) {
         config.cors_origins = parse_list(*origins);
@@ -309,6 +340,7 @@ void read_http(Reader& reader, Config& config) {
         reader.positive_ms("HTTP_SERVER_HEADERS_TIMEOUT_MS", config.http_headers_timeout);
     config.http_keepalive_timeout =
         reader.positive_ms("HTTP_SERVER_KEEPALIVE_TIMEOUT_MS", config.http_keepalive_timeout);
+    read_http_limits(reader, config);
     config.shutdown_delay = std::chrono::milliseconds(reader.non_negative_int(
         "SHUTDOWN_DELAY_MS", static_cast<int>(config.shutdown_delay.count())));
     config.shutdown_timeout = reader.positive_ms("SHUTDOWN_TIMEOUT_MS", config.shutdown_timeout);

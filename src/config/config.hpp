@@ -86,6 +86,13 @@ struct Config {
     std::chrono::milliseconds http_request_timeout{30000};
     std::chrono::milliseconds http_headers_timeout{60000};
     std::chrono::milliseconds http_keepalive_timeout{5000};
+    // Abuse limits (issue #19). The defaults hold on a 2-core machine: 10,000 idle connections
+    // cost ~30 MB, and one address cannot take more than a tenth of the connections.
+    std::size_t http_max_header_bytes = 16 * 1024;  // request line + header fields (Node's)
+    std::size_t http_max_header_fields = 100;
+    std::size_t http_max_connections = 10000;             // 0: only the descriptor limit
+    std::size_t http_max_connections_per_ip = 1000;       // untrusted socket peers; 0: no cap
+    std::size_t http_max_requests_per_connection = 1000;  // 0: no cap
     std::chrono::milliseconds shutdown_delay{0};
     std::chrono::milliseconds shutdown_timeout{10000};
 

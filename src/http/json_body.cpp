@@ -1,5 +1,8 @@
 // JSON body parsing as body-parser's json() does it (contract 3.2, 3.4): only application/json,
 // utf-* charsets, gzip/deflate/br inflation under the size limit, strict top-level object/array.
+#include "http/json_body.hpp"
+
+#include <boost/json/error.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
 
@@ -33,10 +36,32 @@ bool has_body(const Request& request) {
            !request.headers.get("content-length").empty();
 }
 
-[[noreturn]] void invalid_json() {
-    throw HttpError(400, "Invalid JSON");
-}
 }  // namespace
+
+ParsedJson parse_json_text(std::string_view text) {
+    ParsedJson parsed;
+    if (text.empty()) {
+        parsed.value = std::make_unique<boost::json::value>(boost::json::object());
+        return parsed;
+    }
+    const auto first = text.find_first_not_of(" \t\n\r");
+    if (first == std::string_view::npos || (text[first] != '{' && text[first] != '[')) {
+        parsed.error = &errors::kInvalidJson;
+        return parsed;
+    }
+    boost::json::parse_options parse_options;
+    parse_options.max_depth = kMaxJsonDepth;
+    boost::system::error_code ec;
+    auto value = boost::json::parse(text, ec, {}, parse_options);
+    if (ec == boost::json::error::too_deep) {
+        parsed.error = &errors::kJsonTooDeep;
+    } else if (ec) {
+        parsed.error = &errors::kInvalidJson;
+    } else {
+        parsed.value = std::make_unique<boost::json::value>(std::move(value));
+    }
+    return parsed;
+}
 
 bool is_json_content_type(std::string_view content_type) {
     const auto media = util::trim(content_type.substr(0, content_type.find(';')));
@@ -55,41 +80,31 @@ Middleware json_body(BodyOptions options) {
             for (auto& c : upper) {
                 if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
             }
-            throw HttpError(415, "unsupported charset \"" + upper + "\"");
+            throw layer_error(errors::kUnsupportedMediaType,
+                              "unsupported charset \"" + upper + "\"");
         }
         const auto encoding_header = request.headers.get("content-encoding");
         const auto coding = parse_coding(encoding_header);
         if (!coding) {
-            throw HttpError(415, "unsupported content encoding \"" +
-                                     util::to_lower(util::trim(encoding_header)) + "\"");
+            throw layer_error(errors::kUnsupportedMediaType,
+                              "unsupported content encoding \"" +
+                                  util::to_lower(util::trim(encoding_header)) + "\"");
         }
-        if (request.body_too_large) throw HttpError(413, "request entity too large");
+        if (request.body_too_large) throw layer_error(errors::kPayloadTooLarge);
         if (request.body_incomplete) {
-            throw HttpError(400, "request size did not match content length");
+            throw layer_error(errors::kBadRequest, "request size did not match content length");
         }
 
         auto inflated = decompress(*coding, request.body, options.limit);
         if (inflated.status == InflateResult::Status::too_large) {
-            throw HttpError(413, "request entity too large");
+            throw layer_error(errors::kPayloadTooLarge);
         }
         if (inflated.status == InflateResult::Status::corrupt) {
-            throw HttpError(400, "invalid compressed body");
+            throw layer_error(errors::kBadRequest, "invalid compressed body");
         }
-        const std::string& text = inflated.data;
-        if (text.empty()) {
-            request.json = std::make_unique<boost::json::value>(boost::json::object());
-            co_return co_await next(request);
-        }
-        const auto first = text.find_first_not_of(" \t\n\r");
-        if (first == std::string::npos || (text[first] != '{' && text[first] != '[')) {
-            invalid_json();
-        }
-        boost::json::parse_options parse_options;
-        parse_options.max_depth = 256;
-        boost::system::error_code ec;
-        auto value = boost::json::parse(text, ec, {}, parse_options);
-        if (ec) invalid_json();
-        request.json = std::make_unique<boost::json::value>(std::move(value));
+        auto parsed = parse_json_text(inflated.data);
+        if (parsed.error != nullptr) throw layer_error(*parsed.error);
+        request.json = std::move(parsed.value);
         co_return co_await next(request);
     };
 }

@@ -22,9 +22,13 @@ std::string_view Request::param(std::string_view name) const {
 }
 
 bool client_disconnected(const Request& request) {
-    if (request.socket_fd < 0) return false;
+    return socket_disconnected(request.socket_fd);
+}
+
+bool socket_disconnected(int fd) {
+    if (fd < 0) return false;
     char byte = 0;
-    const ssize_t n = ::recv(request.socket_fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+    const ssize_t n = ::recv(fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
     if (n == 0) return true;
     return n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR;
 }

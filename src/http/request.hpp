@@ -59,5 +59,7 @@ struct Request {
 // True when the client has closed or reset its connection (a non-blocking peek reads EOF or an
 // error): the request was aborted (contract 10.2). One system call; pipelined bytes count as alive.
 bool client_disconnected(const Request& request);
+// The same for a connection's socket descriptor (-1: never disconnected). Safe from any thread.
+bool socket_disconnected(int fd);
 
 }  // namespace portcullis::http

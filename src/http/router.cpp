@@ -1,6 +1,7 @@
 // See router.hpp.
 #include "http/router.hpp"
 
+#include "http/error.hpp"
 #include "util/strings.hpp"
 
 namespace portcullis::http {
@@ -107,11 +108,11 @@ RouteMatch Router::match(std::string_view method, std::string_view path) const {
 Awaitable<Response> Router::dispatch(Request& request) const {
     auto matched = match(request.method, request.path);
     // Answered as values: scanners make 404s the most common error of a public service.
-    if (matched.route == nullptr) co_return Response::error(404, "Not Found");
+    if (matched.route == nullptr) co_return error_response(errors::kNotFound);
     request.route = matched.route->pattern;
     if (matched.undecodable_param) {
-        co_return Response::error(400,
-                                  "Failed to decode param '" + *matched.undecodable_param + "'");
+        co_return error_response(errors::kBadRequest,
+                                 "Failed to decode param '" + *matched.undecodable_param + "'");
     }
     request.params = std::move(matched.params);
     co_return co_await matched.route->handler(request);

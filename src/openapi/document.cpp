@@ -25,7 +25,7 @@ constexpr std::string_view kBase = R"json({
 "info":{
   "title":"Starter Express Prisma JWT",
   "summary":"Authentication API: accounts, sessions, JWT access and rotating refresh tokens.",
-  "description":"Generated at start from the routes the server actually serves and the same schemas that validate request bodies, so the rules shown are the rules applied.\n\nVersioning: the API is served under `/`; gateways should mount it under `/v1` for stable clients. Breaking changes go to a new `/v{n}` prefix; additions (new routes, new optional fields, new error codes) do not.\n\nErrors use one envelope, `{\"error\":{\"message\":...,\"code\":...}}`; `details` (validation issues) is left out in production.",
+  "description":"Generated at start from the routes the server actually serves and the same schemas that validate request bodies, so the rules shown are the rules applied.\n\nVersioning: the API is served under `/`; gateways should mount it under `/v1` for stable clients. Breaking changes go to a new `/v{n}` prefix; additions (new routes, new optional fields, new error codes) do not.\n\nErrors use one envelope, `{\"error\":{\"message\":...,\"code\":...}}`; `details` (validation issues) is left out in production. A path or method the API does not serve answers 404 `NOT_FOUND`; a connection over the server's connection limits is answered 503 `OVERLOADED` before its request is read.",
   "contact":{"name":"Platform Team"},
   "license":{"name":"MIT","identifier":"MIT"}
 },
@@ -262,6 +262,7 @@ boost::json::object operation_object(const Operation& operation, const DocumentO
     add(operation.errors);
     add(options.every_operation);
     if (!operation.probe) add(options.every_operation_but_probes);
+    if (operation.request_body != nullptr) add(options.with_request_body);
 
     boost::json::object responses;
     for (const auto& success : operation.successes) {

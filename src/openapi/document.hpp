@@ -23,6 +23,8 @@ struct DocumentOptions {
     // is on), and on every operation but the probes (503 RATE_LIMIT_UNAVAILABLE in closed mode).
     std::vector<ApiError> every_operation;
     std::vector<ApiError> every_operation_but_probes;
+    // Errors of the JSON body parser, on every operation that takes a body.
+    std::vector<ApiError> with_request_body;
 };
 
 // The document as compact JSON text. Throws std::invalid_argument when an endpoint has no

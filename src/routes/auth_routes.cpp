@@ -8,6 +8,8 @@
 #include <stdexcept>
 
 #include "auth/validation.hpp"
+#include "http/request.hpp"
+#include "ratelimit/policy.hpp"
 #include "routes/error_catalog.hpp"
 #include "routes/operations.hpp"
 #include "util/json_text.hpp"
@@ -259,6 +261,15 @@ std::vector<Documented> protected_operations() {
           .errors = std::move(user_errors)}});
     return out;
 }
+
+// The caller as the hashing pool sees it (issue #19): its network as the rate limits key it (the
+// fair share), and whether it has disconnected (its Argon2 job is then dropped unrun). Passed as a
+// named value: a temporary living across a co_await is destroyed twice by GCC 12.
+auth::CpuPool::Client hashing_client(const Request& r) {
+    return {ratelimit::client_key(r.client_ip),
+            [fd = r.socket_fd] { return http::socket_disconnected(fd); }};
+}
+
 }  // namespace
 
 std::vector<http::Route> auth_routes(auth::AuthService& service, AuthRoutesOptions options) {
@@ -270,7 +281,8 @@ std::vector<http::Route> auth_routes(auth::AuthService& service, AuthRoutesOptio
              const auto input = auth::validate_register(r.json.get());
              if (auto answer = rejected(input, options)) co_return std::move(*answer);
              const auto& [email, password] = std::get<auth::EmailPassword>(input);
-             const auto outcome = co_await svc->register_user(email, password);
+             auto hashing = hashing_client(r);
+             const auto outcome = co_await svc->register_user(email, password, hashing);
              if (auto answer = failed(outcome)) co_return std::move(*answer);
              const auto& result = std::get<auth::Registration>(outcome);
              if (!result.tokens) {
@@ -283,7 +295,9 @@ std::vector<http::Route> auth_routes(auth::AuthService& service, AuthRoutesOptio
                           const auto input = auth::validate_login(r.json.get());
                           if (auto answer = rejected(input, options)) co_return std::move(*answer);
                           const auto& [email, password] = std::get<auth::EmailPassword>(input);
-                          const auto outcome = co_await svc->login(email, password, r.client_ip);
+                          auto hashing = hashing_client(r);
+                          const auto outcome =
+                              co_await svc->login(email, password, r.client_ip, hashing);
                           if (auto answer = failed(outcome)) co_return std::move(*answer);
                           co_return token_pair(200, std::get<auth::TokenPair>(outcome));
                       }});
@@ -338,7 +352,8 @@ std::vector<http::Route> auth_routes(auth::AuthService& service, AuthRoutesOptio
              const auto input = auth::validate_reset(r.json.get());
              if (auto answer = rejected(input, options)) co_return std::move(*answer);
              const auto& [token, password] = std::get<auth::TokenPassword>(input);
-             const auto outcome = co_await svc->reset_password(token, password);
+             auto hashing = hashing_client(r);
+             const auto outcome = co_await svc->reset_password(token, password, hashing);
              if (auto answer = failed(outcome)) co_return std::move(*answer);
              co_return Response::empty(204);
          }});

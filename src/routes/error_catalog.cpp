@@ -33,6 +33,14 @@ std::span<const ApiError> catalog() {
         kRateLimitUnavailable,
         kDatabaseUnavailable,
         kOverloaded,
+        kInvalidJson,
+        kJsonTooDeep,
+        kBadRequest,
+        kNotFound,
+        kRequestTimeout,
+        kPayloadTooLarge,
+        kUnsupportedMediaType,
+        kHeadersTooLarge,
     };
     return kAll;
 }

@@ -6,6 +6,7 @@
 #include <span>
 #include <string>
 
+#include "http/error.hpp"
 #include "http/response.hpp"
 #include "openapi/operation.hpp"
 
@@ -49,6 +50,20 @@ inline constexpr ApiError kRateLimitUnavailable{503, "RATE_LIMIT_UNAVAILABLE",
 // Thrown as util::Unavailable by db/ and the password-hashing pool (decisions C.3, E.6).
 inline constexpr ApiError kDatabaseUnavailable{503, "DATABASE_UNAVAILABLE", "Database unavailable"};
 inline constexpr ApiError kOverloaded{503, "OVERLOADED", "Server is busy, please retry"};
+
+// Answered by the HTTP layer itself (decisions E.1): request reading, body parsing, routing. The
+// connection caps answer kOverloaded (http::errors::kOverloaded carries the same text).
+constexpr ApiError layer(const http::LayerError& error) {
+    return {error.status, error.code, error.message};
+}
+inline constexpr ApiError kInvalidJson = layer(http::errors::kInvalidJson);
+inline constexpr ApiError kJsonTooDeep = layer(http::errors::kJsonTooDeep);
+inline constexpr ApiError kBadRequest = layer(http::errors::kBadRequest);
+inline constexpr ApiError kNotFound = layer(http::errors::kNotFound);
+inline constexpr ApiError kRequestTimeout = layer(http::errors::kRequestTimeout);
+inline constexpr ApiError kPayloadTooLarge = layer(http::errors::kPayloadTooLarge);
+inline constexpr ApiError kUnsupportedMediaType = layer(http::errors::kUnsupportedMediaType);
+inline constexpr ApiError kHeadersTooLarge = layer(http::errors::kHeadersTooLarge);
 
 // Every entry above.
 std::span<const ApiError> catalog();

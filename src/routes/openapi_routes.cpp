@@ -24,8 +24,13 @@ std::vector<http::Route> openapi_routes(const http::Router& router, const config
     }
     endpoints.push_back({"GET", "/openapi.json", operation.get()});
 
-    // What the middlewares add to every route (contract 6, decisions A.4 and B.5).
+    // What the middlewares add to every route (contract 6, decisions A.4 and B.5), and what the
+    // HTTP layer answers before any route runs (decisions E.1, issue #19).
     openapi::DocumentOptions options;
+    options.every_operation = {errors::kBadRequest, errors::kRequestTimeout,
+                               errors::kHeadersTooLarge};
+    options.with_request_body = {errors::kInvalidJson, errors::kJsonTooDeep,
+                                 errors::kPayloadTooLarge, errors::kUnsupportedMediaType};
     if (config.rate_limit_enabled) {
         options.every_operation.push_back(errors::kRateLimited);
         if (config.redis_in_use() &&

@@ -95,7 +95,7 @@ TEST_F(HttpBasics, UnknownPathsAndMethodsAreTheJson404) {
                                                           {"PUT", "/"}}) {
         const auto r = fetch(port(), Request{method, path, {}, std::nullopt});
         EXPECT_EQ(r.status, 404) << method << " " << path;
-        EXPECT_EQ(r.body, R"({"error":{"message":"Not Found"}})");
+        EXPECT_EQ(r.body, R"({"error":{"message":"Not Found","code":"NOT_FOUND"}})");
         EXPECT_EQ(r.header("x-content-type-options"), "nosniff");
         EXPECT_TRUE(r.has_header("x-request-id"));
     }

@@ -289,7 +289,7 @@ TEST(Metrics, ProductionWithoutEnabledIsTheJson404) {
              {}, {{"X-Metrics-Secret", kSecret}}}) {
         const auto r = get(server.port(), "/metrics", headers);
         EXPECT_EQ(r.status, 404);
-        EXPECT_EQ(r.body, R"({"error":{"message":"Not Found"}})");
+        EXPECT_EQ(r.body, R"({"error":{"message":"Not Found","code":"NOT_FOUND"}})");
     }
 }
 

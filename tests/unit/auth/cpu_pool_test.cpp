@@ -1,5 +1,7 @@
 // Pins the CPU pool: results and exceptions reach the awaiting coroutine on its own thread, a full
-// queue refuses work with Overloaded, depth counts queued + running jobs, and shutdown drains.
+// queue refuses work with Overloaded, depth counts queued + running jobs, and shutdown drains;
+// the queue is fair (issue #19): round-robin across clients, a full queue makes room for a client
+// with fewer jobs, and a departed client's jobs are dropped unrun.
 #include "auth/cpu_pool.hpp"
 
 #include <gtest/gtest.h>
@@ -9,10 +11,12 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <chrono>
+#include <functional>
 #include <latch>
 #include <stdexcept>
 #include <string>
 #include <thread>
+#include <vector>
 
 namespace portcullis::auth {
 namespace {
@@ -199,6 +203,112 @@ TEST(AuthCpuPool, DestructorFinishesQueuedWork) {
     EXPECT_EQ(ran.load(), 5);
     io.run();
     EXPECT_EQ(delivered, 5);
+}
+
+// A one-thread pool held busy by a gate job, so tests can arrange its queue and then let it go.
+class GatedPool {
+public:
+    explicit GatedPool(std::size_t capacity) : pool(1, capacity) {
+        asio::co_spawn(
+            io,
+            [this]() -> asio::awaitable<void> {
+                (void)co_await pool.run([this] {
+                    started.count_down();
+                    release.wait();
+                    return 0;
+                });
+            },
+            asio::detached);
+        io.poll();
+        started.wait();
+    }
+
+    // Queues a job of `key` that records its name when it runs; the outcome is recorded when it
+    // is answered (`name`, or `name:OVERLOADED` / `name:GONE`).
+    void submit(const std::string& key, const std::string& name, std::function<bool()> gone = {}) {
+        asio::co_spawn(io, job(this, key, name, std::move(gone)), asio::detached);
+        io.poll();
+    }
+
+    // A coroutine function, not a capturing lambda: its arguments live in its frame.
+    static asio::awaitable<void> job(GatedPool* self, std::string key, std::string name,
+                                     std::function<bool()> gone) {
+        CpuPool::Client client{key, gone};
+        auto work = [self, name] {
+            self->ran.push_back(name);  // one pool thread: no race
+            return 0;
+        };
+        try {
+            (void)co_await self->pool.run(std::move(client), std::move(work));
+            self->answers.push_back(name);
+        } catch (const ClientGone&) {
+            self->answers.push_back(name + ":GONE");
+        } catch (const Overloaded&) {
+            self->answers.push_back(name + ":OVERLOADED");
+        }
+    }
+
+    void finish() {
+        release.count_down();
+        io.run();
+    }
+
+    asio::io_context io;
+    CpuPool pool;
+    std::latch started{1};
+    std::latch release{1};
+    std::vector<std::string> ran;
+    std::vector<std::string> answers;
+};
+
+TEST(AuthCpuPool, ClientsTakeTurns) {
+    GatedPool gated(10);
+    for (const char* name : {"a1", "a2", "a3", "a4"}) gated.submit("A", name);
+    gated.submit("B", "b1");
+    gated.submit("C", "c1");
+    gated.submit("B", "b2");
+    gated.finish();
+    // One burst of A does not make B and C wait behind all of it.
+    EXPECT_EQ(gated.ran, (std::vector<std::string>{"a1", "b1", "c1", "a2", "b2", "a3", "a4"}));
+}
+
+TEST(AuthCpuPool, AFullQueueMakesRoomForAClientWithFewerJobs) {
+    GatedPool gated(4);
+    for (const char* name : {"a1", "a2", "a3", "a4"}) gated.submit("A", name);
+    gated.submit("A", "a5");  // full, and A already holds the most: refused
+    gated.submit("B", "b1");  // A gives up its newest
+    gated.submit("B", "b2");  // A (3) still holds two more than B would (2): again
+    gated.submit("B", "b3");  // 2 and 2: B must wait its turn like anyone
+    EXPECT_EQ(gated.answers, (std::vector<std::string>{"a5:OVERLOADED", "a4:OVERLOADED",
+                                                       "a3:OVERLOADED", "b3:OVERLOADED"}));
+    EXPECT_FALSE(gated.pool.has_room_for("B"));
+    EXPECT_TRUE(gated.pool.has_room_for("C"));  // a newcomer still finds a place
+    const auto stats = gated.pool.stats();
+    EXPECT_EQ(stats.queue_full, 2U);
+    EXPECT_EQ(stats.fair_share, 2U);
+    gated.finish();
+    EXPECT_EQ(gated.ran, (std::vector<std::string>{"a1", "b1", "a2", "b2"}));
+}
+
+TEST(AuthCpuPool, JobsOfDepartedClientsAreDroppedUnrun) {
+    GatedPool gated(3);
+    std::atomic<bool> left = false;
+    const auto gone = [&left] { return left.load(); };
+    gated.submit("A", "a1", gone);
+    gated.submit("A", "a2", gone);
+    gated.submit("A", "a3", gone);
+    EXPECT_FALSE(gated.pool.has_room_for("A"));
+    left = true;  // the burst's connections close
+    // A full queue of departed jobs has room again, for anyone, the burst's own address too.
+    EXPECT_TRUE(gated.pool.has_room_for("A"));
+    gated.io.poll();  // their answers arrive on the callers' executor
+    EXPECT_EQ(gated.answers, (std::vector<std::string>{"a1:GONE", "a2:GONE", "a3:GONE"}));
+    gated.submit("A", "later");
+    gated.submit("B", "b1", [] { return true; });  // gone before its turn: not run either
+    gated.finish();
+    EXPECT_EQ(gated.ran, (std::vector<std::string>{"later"}));
+    EXPECT_EQ(gated.pool.stats().client_gone, 4U);
+    EXPECT_TRUE(eventually([&] { return gated.pool.queue_depth() == 0; }));
 }
 
 TEST(AuthCpuPool, ZeroThreadsStillRuns) {

@@ -241,26 +241,42 @@ TEST(AuthJwt, FractionalExpCompares) {
 
 TEST(AuthJwt, NotBeforeIsHonored) {
     const JwtCodec codec(kSecret);
-    const std::string token = forge_hs256(R"({"sub":"u","sessionId":"s","nbf":500,"exp":900})");
+    const std::string token =
+        forge_hs256(R"({"sub":"u","sessionId":"s","iat":1,"nbf":500,"exp":900})");
     EXPECT_EQ(codec.verify_access(token, 499).error, JwtError::not_yet_valid);
     EXPECT_TRUE(codec.verify_access(token, 500).ok());
     EXPECT_EQ(codec.verify_access(token, 900).error, JwtError::expired);
     // nbf is checked before exp, as jsonwebtoken does.
-    const std::string both = forge_hs256(R"({"sub":"u","sessionId":"s","nbf":500,"exp":400})");
+    const std::string both =
+        forge_hs256(R"({"sub":"u","sessionId":"s","iat":1,"nbf":500,"exp":400})");
     EXPECT_EQ(codec.verify_access(both, 450).error, JwtError::not_yet_valid);
 }
 
-TEST(AuthJwt, WithoutExpNeverExpires) {
+TEST(AuthJwt, TokensWithoutExpOrIatAreRefused) {
+    // Decisions E.2: every token either service mints carries both; one without them would never
+    // expire (jsonwebtoken's reading) and is refused instead.
     const JwtCodec codec(kSecret);
-    const std::string token = forge_hs256(R"({"sub":"u","sessionId":"s","iat":1})");
-    const auto result = codec.verify_access(token, std::numeric_limits<std::int64_t>::max());
-    ASSERT_TRUE(result.ok());
-    EXPECT_FALSE(result.claims->exp.has_value());
+    EXPECT_EQ(codec.verify_access(forge_hs256(R"({"sub":"u","sessionId":"s","iat":1})"), 2).error,
+              JwtError::missing_claims);
+    EXPECT_EQ(codec.verify_access(forge_hs256(R"({"sub":"u","sessionId":"s","exp":9})"), 2).error,
+              JwtError::missing_claims);
+    EXPECT_EQ(
+        codec.verify_refresh(forge_hs256(R"({"sub":"u","sid":"s","iat":1,"jti":"j"})"), 2).error,
+        JwtError::missing_claims);
+    EXPECT_EQ(
+        codec.verify_refresh(forge_hs256(R"({"sub":"u","sid":"s","exp":9,"jti":"j"})"), 2).error,
+        JwtError::missing_claims);
+    EXPECT_TRUE(
+        codec.verify_access(forge_hs256(R"({"sub":"u","sessionId":"s","iat":1,"exp":9})"), 2).ok());
+}
+
+TEST(AuthJwt, HugeExpIsFarFuture) {
+    const JwtCodec codec(kSecret);
     // Huge exp values (beyond int64) are far future, not errors.
     const std::string huge =
-        forge_hs256(R"({"sub":"u","sessionId":"s","exp":18446744073709551615})");
+        forge_hs256(R"({"sub":"u","sessionId":"s","iat":1,"exp":18446744073709551615})");
     EXPECT_TRUE(codec.verify_access(huge, 2000000000).ok());
-    const std::string huger = forge_hs256(R"({"sub":"u","sessionId":"s","exp":1e300})");
+    const std::string huger = forge_hs256(R"({"sub":"u","sessionId":"s","iat":1,"exp":1e300})");
     const auto far = codec.verify_access(huger, 2000000000);
     ASSERT_TRUE(far.ok());
     EXPECT_EQ(far.claims->exp, std::numeric_limits<std::int64_t>::max());
@@ -284,7 +300,9 @@ TEST(AuthJwt, NonNumericTimeClaimsAreMalformed) {
 
 TEST(AuthJwt, AccessClaimRules) {
     const JwtCodec codec(kSecret);
-    const auto verify = [&](const char* payload) {
+    // Each payload gets valid `iat` and `exp` appended: only the named claims are under test.
+    const auto verify = [&](std::string payload) {
+        payload.insert(payload.size() - 1, R"(,"iat":0,"exp":9)");
         return codec.verify_access(forge_hs256(payload), 1);
     };
     // B.15: sessionId is required and must be a string.
@@ -306,14 +324,16 @@ TEST(AuthJwt, AccessClaimRules) {
     EXPECT_EQ(both.claims->user_id, "new");
     EXPECT_EQ(both.claims->iat, 0);
     // Unknown claims and extra header fields are ignored.
-    const std::string extra = forge(R"({"typ":"JWT","alg":"HS256","kid":"k1"})",
-                                    R"({"sub":"u","sessionId":"s","iss":"x","aud":["a"]})");
+    const std::string extra =
+        forge(R"({"typ":"JWT","alg":"HS256","kid":"k1"})",
+              R"({"sub":"u","sessionId":"s","iss":"x","aud":["a"],"iat":0,"exp":9})");
     EXPECT_TRUE(codec.verify_access(extra, 1).ok());
 }
 
 TEST(AuthJwt, RefreshClaimRules) {
     const JwtCodec codec(kSecret);
-    const auto verify = [&](const char* payload) {
+    const auto verify = [&](std::string payload) {
+        payload.insert(payload.size() - 1, R"(,"iat":0,"exp":9)");
         return codec.verify_refresh(forge_hs256(payload), 1);
     };
     EXPECT_EQ(verify(R"({"sub":"u"})").error, JwtError::missing_claims);
@@ -323,7 +343,7 @@ TEST(AuthJwt, RefreshClaimRules) {
     const auto no_jti = verify(R"({"sub":"u","sid":"s"})");
     ASSERT_TRUE(no_jti.ok());
     EXPECT_EQ(no_jti.claims->jti, "");
-    EXPECT_FALSE(no_jti.claims->exp.has_value());
+    EXPECT_EQ(no_jti.claims->exp, 9);
 }
 
 TEST(AuthJwt, OnlyHs256IsAccepted) {
@@ -435,6 +455,20 @@ TEST(AuthJwt, PeekSessionIdReadsWithoutVerifying) {
     EXPECT_EQ(peek_session_id(forge_hs256(R"({"sid":7})")), std::nullopt);
     EXPECT_EQ(peek_session_id(forge_hs256(R"({"sub":"u"})")), std::nullopt);
     EXPECT_EQ(peek_session_id(forge_hs256(R"(["sid"])")), std::nullopt);
+}
+
+TEST(AuthJwt, BearerSchemeIsMatchedInAnyCase) {
+    // RFC 9110 11.1: the scheme name is case-insensitive (decisions E.2).
+    for (const char* header : {"Bearer abc", "bearer abc", "BEARER abc", "bEaReR abc",
+                               "Bearer   abc  ", "bearer \tabc"}) {
+        SCOPED_TRACE(header);
+        EXPECT_EQ(bearer_token(header), std::optional<std::string_view>("abc"));
+    }
+    for (const char* header : {"", "Bearer", "Bearer ", "bearer    ", "Bearerabc", "Basic abc",
+                               "Bearer\tabc", " Bearer abc", "Bear abc", "bearers abc"}) {
+        SCOPED_TRACE(header);
+        EXPECT_EQ(bearer_token(header), std::nullopt);
+    }
 }
 
 TEST(AuthJwt, ExpiryFromFloorsTheLifetime) {

@@ -419,6 +419,43 @@ TEST(LoadConfig, RequestBodyLimit) {
     }
 }
 
+TEST(LoadConfig, AbuseLimits) {
+    // Issue #19: defaults that hold on two cores, each limit configurable and validated.
+    const auto defaults = load_config(base_env());
+    ASSERT_TRUE(defaults.config);
+    EXPECT_EQ(defaults.config->http_max_header_bytes, 16384u);
+    EXPECT_EQ(defaults.config->http_max_header_fields, 100u);
+    EXPECT_EQ(defaults.config->http_max_connections, 10000u);
+    EXPECT_EQ(defaults.config->http_max_connections_per_ip, 1000u);
+    EXPECT_EQ(defaults.config->http_max_requests_per_connection, 1000u);
+
+    const auto set = load_config(with({{"HTTP_SERVER_MAX_HEADER_BYTES", "8kb"},
+                                       {"HTTP_SERVER_MAX_HEADER_FIELDS", "50"},
+                                       {"HTTP_SERVER_MAX_CONNECTIONS", "0"},
+                                       {"HTTP_SERVER_MAX_CONNECTIONS_PER_IP", "0"},
+                                       {"HTTP_SERVER_MAX_REQUESTS_PER_CONNECTION", "10"}}));
+    ASSERT_TRUE(set.config);
+    EXPECT_EQ(set.config->http_max_header_bytes, 8192u);
+    EXPECT_EQ(set.config->http_max_header_fields, 50u);
+    EXPECT_EQ(set.config->http_max_connections, 0u);  // only the descriptor limit
+    EXPECT_EQ(set.config->http_max_connections_per_ip, 0u);
+    EXPECT_EQ(set.config->http_max_requests_per_connection, 10u);
+
+    const auto bad = load_config(with({{"HTTP_SERVER_MAX_HEADER_BYTES", "100"},
+                                       {"HTTP_SERVER_MAX_HEADER_FIELDS", "0"},
+                                       {"HTTP_SERVER_MAX_CONNECTIONS", "-1"},
+                                       {"HTTP_SERVER_MAX_CONNECTIONS_PER_IP", "lots"},
+                                       {"HTTP_SERVER_MAX_REQUESTS_PER_CONNECTION", "1.5"}}));
+    EXPECT_FALSE(bad.config);
+    for (const char* name : {"HTTP_SERVER_MAX_HEADER_BYTES", "HTTP_SERVER_MAX_HEADER_FIELDS",
+                             "HTTP_SERVER_MAX_CONNECTIONS", "HTTP_SERVER_MAX_CONNECTIONS_PER_IP",
+                             "HTTP_SERVER_MAX_REQUESTS_PER_CONNECTION"}) {
+        EXPECT_EQ(bad.problems.count(name), 1u) << name;
+    }
+    EXPECT_FALSE(load_config(with({{"HTTP_SERVER_MAX_HEADER_BYTES", "2mb"}})).config);
+    EXPECT_TRUE(load_config(with({{"HTTP_SERVER_MAX_HEADER_BYTES", "1mb"}})).config);
+}
+
 TEST(LoadConfig, TokenExpiries) {
     const Config config =
         load_ok(with({{"JWT_ACCESS_EXPIRY", "1h"}, {"JWT_REFRESH_EXPIRY", "30m"}}));

@@ -8,6 +8,7 @@
 #include <boost/json/value.hpp>
 
 #include "http/error.hpp"
+#include "http/json_body.hpp"
 #include "http/middlewares.hpp"
 #include "observability/logger.hpp"
 
@@ -67,7 +68,8 @@ TEST(JsonBody, StrictModeRejectsScalarsAndWhitespace) {
     for (const char* body : {"\"s\"", "1", "null", "  ", "{", "{}x", "[1,]"}) {
         const auto outcome = run("application/json", body);
         EXPECT_EQ(outcome.status, 400) << body;
-        EXPECT_EQ(outcome.body, R"({"error":{"message":"Invalid JSON"}})") << body;
+        EXPECT_EQ(outcome.body, R"({"error":{"message":"Invalid JSON","code":"INVALID_JSON"}})")
+            << body;
     }
 }
 
@@ -86,19 +88,48 @@ TEST(JsonBody, CharsetMustBeUtf) {
     EXPECT_EQ(run("application/json; charset=\"UTF-16\"", "{}").status, 204);
     const auto latin = run("application/json; charset=iso-8859-1", "{}");
     EXPECT_EQ(latin.status, 415);
-    EXPECT_EQ(latin.body, R"({"error":{"message":"unsupported charset \"ISO-8859-1\""}})");
+    EXPECT_EQ(
+        latin.body,
+        R"({"error":{"message":"unsupported charset \"ISO-8859-1\"","code":"UNSUPPORTED_MEDIA_TYPE"}})");
 }
 
 TEST(JsonBody, SizeLimitIsInclusive) {
     EXPECT_EQ(run("application/json", "[" + std::string(8, '1') + "]", 10).status, 204);
     const auto over = run("application/json", "[" + std::string(9, '1') + "]", 10);
     EXPECT_EQ(over.status, 413);
-    EXPECT_EQ(over.body, R"({"error":{"message":"request entity too large"}})");
+    EXPECT_EQ(over.body,
+              R"({"error":{"message":"request entity too large","code":"PAYLOAD_TOO_LARGE"}})");
 }
 
 TEST(JsonBody, DeepButReasonableNestingParses) {
     const std::string deep = std::string(100, '[') + std::string(100, ']');
     EXPECT_EQ(run("application/json", deep, 4096).status, 204);
+}
+
+TEST(JsonBody, NestingBeyondTheLimitIsJsonTooDeep) {
+    // Valid JSON deeper than kMaxJsonDepth says what it is instead of "Invalid JSON".
+    const auto nested = [](std::size_t depth) {
+        return std::string(depth, '[') + std::string(depth, ']');
+    };
+    EXPECT_EQ(run("application/json", nested(kMaxJsonDepth), 4096).status, 204);
+    const auto deeper = run("application/json", nested(kMaxJsonDepth + 1), 4096);
+    EXPECT_EQ(deeper.status, 400);
+    EXPECT_EQ(
+        deeper.body,
+        R"({"error":{"message":"JSON nested deeper than 256 levels","code":"JSON_TOO_DEEP"}})");
+    // Far deeper and unbalanced: still the depth verdict, found before the end of the text.
+    EXPECT_EQ(run("application/json", std::string(50000, '['), 65536).body, deeper.body);
+    // The message states the constant.
+    EXPECT_EQ(errors::kJsonTooDeep.message,
+              "JSON nested deeper than " + std::to_string(kMaxJsonDepth) + " levels");
+}
+
+TEST(JsonBody, ParseJsonTextIsTheMiddlewaresParser) {
+    EXPECT_TRUE(parse_json_text("").value != nullptr);  // the empty object
+    EXPECT_EQ(parse_json_text("{\"a\":1,\"a\":2}").value->at("a").as_int64(), 2);  // last wins
+    EXPECT_EQ(parse_json_text("1").error, &errors::kInvalidJson);
+    EXPECT_EQ(parse_json_text("{").error, &errors::kInvalidJson);
+    EXPECT_EQ(parse_json_text(std::string(300, '[')).error, &errors::kJsonTooDeep);
 }
 
 }  // namespace

@@ -397,6 +397,41 @@ TEST(ErrorCatalog, CodesAreUniqueAndOtherModulesAnswerWithTheSameText) {
     const auth::Overloaded overloaded;
     EXPECT_EQ(overloaded.code(), routes::errors::kOverloaded.code);
     EXPECT_EQ(overloaded.public_message(), routes::errors::kOverloaded.message);
+    // The connection caps' 503 (issue #19).
+    EXPECT_EQ(http::errors::kOverloaded.status, routes::errors::kOverloaded.status);
+    EXPECT_EQ(http::errors::kOverloaded.code, routes::errors::kOverloaded.code);
+    EXPECT_EQ(http::errors::kOverloaded.message, routes::errors::kOverloaded.message);
+}
+
+TEST(OpenApiDocument, HttpLayerErrorsAreDocumented) {
+    // Decisions E.1: every operation lists what the HTTP layer may answer before it runs, and
+    // operations with a body what the body parser may answer.
+    const auto document = Service(development()).document();
+    const auto codes_of = [](const boost::json::value& operation) {
+        std::set<std::string> codes;
+        for (const auto& [status, response] : operation.at("responses").as_object()) {
+            if (status.starts_with("2")) continue;
+            for (const auto& [code, example] :
+                 response.at("content").at("application/json").at("examples").as_object()) {
+                codes.insert(std::string(code));
+            }
+        }
+        return codes;
+    };
+    const auto health = codes_of(document.at("paths").at("/health").at("get"));
+    const auto login = codes_of(document.at("paths").at("/auth/login").at("post"));
+    for (const char* code : {"BAD_REQUEST", "REQUEST_TIMEOUT", "HEADERS_TOO_LARGE"}) {
+        EXPECT_EQ(health.count(code), 1U) << code;
+        EXPECT_EQ(login.count(code), 1U) << code;
+    }
+    for (const char* code :
+         {"INVALID_JSON", "JSON_TOO_DEEP", "PAYLOAD_TOO_LARGE", "UNSUPPORTED_MEDIA_TYPE"}) {
+        EXPECT_EQ(health.count(code), 0U) << code;
+        EXPECT_EQ(login.count(code), 1U) << code;
+    }
+    const std::string description(document.at("info").at("description").as_string());
+    EXPECT_NE(description.find("404 `NOT_FOUND`"), std::string::npos);
+    EXPECT_NE(description.find("503 `OVERLOADED`"), std::string::npos);
 }
 
 }  // namespace

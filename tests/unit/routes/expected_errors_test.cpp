@@ -115,7 +115,7 @@ TEST_F(ExpectedErrors, ValidationFailuresAreValues) {
 TEST_F(ExpectedErrors, RouterMissesAreValues) {
     auto unknown = dispatch("GET", "/wp-login.php");
     EXPECT_EQ(unknown.status, 404);
-    EXPECT_EQ(unknown.body, R"({"error":{"message":"Not Found"}})");
+    EXPECT_EQ(unknown.body, R"({"error":{"message":"Not Found","code":"NOT_FOUND"}})");
     auto undecodable = dispatch("GET", "/protected/users/%E0%A4%A");
     EXPECT_EQ(undecodable.status, 400);
 }
