@@ -22,19 +22,49 @@ std::string_view to_string(Role role) {
     return role == Role::admin ? "ADMIN" : "USER";
 }
 
+// The HKDF purpose of the grace window's remembered pairs: a key of their own, independent of the
+// refresh token's MAC key and of the email outbox's.
+constexpr std::string_view kPairKeyInfo = "portcullis refresh successor v1";
+
 AuthService::AuthService(AuthSettings settings, UserStore& users, SessionStore& sessions,
-                         AttemptCounter& attempts, CpuPool& cpu, std::string access_secret,
-                         std::string refresh_secret, Now now)
+                         AttemptCounter& attempts, CpuPool& cpu, JwtKeys access_keys,
+                         JwtKeys refresh_keys, Now now)
     : settings_(settings),
       users_(users),
       sessions_(sessions),
       attempts_(attempts),
       cpu_(cpu),
-      access_(std::move(access_secret)),
-      refresh_(std::move(refresh_secret)),
+      access_(std::move(access_keys)),
+      refresh_(refresh_keys),
       now_(now),
       // Unknown emails are verified against this so they cost what a real account costs.
-      dummy_hash_(hash_password(util::uuid_v4(), settings.argon2)) {}
+      dummy_hash_(hash_password(util::uuid_v4(), settings.argon2)) {
+    if (settings_.refresh_reuse_grace.count() > 0) {
+        pair_sealers_.push_back(std::make_unique<TokenSealer>(refresh_keys.secret, kPairKeyInfo));
+        for (const auto& previous : refresh_keys.previous) {
+            pair_sealers_.push_back(std::make_unique<TokenSealer>(previous, kPairKeyInfo));
+        }
+    }
+}
+
+AuthService::~AuthService() = default;
+
+std::string AuthService::seal_pair(const TokenPair& pair, std::string_view binding) const {
+    // Neither token can hold a newline (base64url and dots), so it separates them.
+    return pair_sealers_.front()->seal(pair.access_token + '\n' + pair.refresh_token, binding);
+}
+
+std::optional<TokenPair> AuthService::open_pair(std::string_view sealed,
+                                                std::string_view binding) const {
+    for (const auto& sealer : pair_sealers_) {
+        const auto opened = sealer->open(sealed, binding);
+        const auto newline = opened ? opened->find('\n') : std::string::npos;
+        if (newline != std::string::npos) {
+            return TokenPair{opened->substr(0, newline), opened->substr(newline + 1)};
+        }
+    }
+    return std::nullopt;
+}
 
 std::int64_t AuthService::now_seconds() const {
     return std::chrono::duration_cast<std::chrono::seconds>(now_().time_since_epoch()).count();
@@ -148,8 +178,17 @@ Task<Outcome<TokenPair>> AuthService::refresh(std::string_view refresh_token) {
     const RefreshClaims& claims = *verified.claims;
     TokenPair pair = issue(claims.user_id, claims.session_id);
     const std::string new_hash = sha256_hex(pair.refresh_token);
+    // With a grace window the pair is remembered in the rotation itself, bound to the session and
+    // to the token it replaces, so a retry or a racing tab gets this very pair back.
+    const bool grace = settings_.refresh_reuse_grace.count() > 0;
+    const std::string binding = claims.session_id + ':' + presented_hash;
+    std::optional<RememberedSuccessor> successor;
+    if (grace) {
+        successor =
+            RememberedSuccessor{seal_pair(pair, binding), now_() + settings_.refresh_reuse_grace};
+    }
     const auto rotated =
-        co_await sessions_.rotate(claims.session_id, presented_hash, new_hash, now_());
+        co_await sessions_.rotate(claims.session_id, presented_hash, new_hash, now_(), successor);
     switch (rotated.outcome) {
         case RotateOutcome::rotated:
             co_return pair;
@@ -157,6 +196,13 @@ Task<Outcome<TokenPair>> AuthService::refresh(std::string_view refresh_token) {
         case RotateOutcome::session_revoked:
             co_return AuthError::session_invalid;
         case RotateOutcome::token_mismatch:
+            if (grace) {
+                const auto sealed = co_await sessions_.remembered_successor(claims.session_id,
+                                                                            presented_hash, now_());
+                if (sealed) {
+                    if (auto again = open_pair(*sealed, binding)) co_return std::move(*again);
+                }
+            }
             // A rotated-out token came back (or lost a race with its twin): treat the family as
             // stolen and end every session of the user.
             co_await sessions_.revoke_all(rotated.owner_user_id, now_());

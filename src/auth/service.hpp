@@ -5,6 +5,7 @@
 #pragma once
 
 #include <chrono>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -16,6 +17,7 @@
 #include "auth/password.hpp"
 #include "auth/ports.hpp"
 #include "auth/token_ports.hpp"
+#include "auth/token_sealer.hpp"
 
 namespace portcullis::auth {
 
@@ -74,6 +76,9 @@ struct AuthSettings {
     bool verification_required = false;
     LockoutPolicy lockout;
     Argon2Params argon2;
+    // AUTH_REFRESH_REUSE_GRACE_SECONDS (issue #15): a rotated-out refresh token presented again
+    // this soon gets the pair its first use received; 0 keeps the reference's reuse detection.
+    std::chrono::seconds refresh_reuse_grace{0};
 };
 
 // Wall-clock source, injectable for tests.
@@ -82,9 +87,12 @@ using Now = TimePoint (*)();
 class AuthService {
 public:
     // Computes the dummy hash that unknown emails are verified against (about one hash of time).
+    // `access_keys` sign and verify access tokens (HS256, or EdDSA with Ed25519 keys);
+    // `refresh_keys` the refresh tokens (HS256 only: they never leave the service's reach).
     AuthService(AuthSettings settings, UserStore& users, SessionStore& sessions,
-                AttemptCounter& attempts, CpuPool& cpu, std::string access_secret,
-                std::string refresh_secret, Now now = &std::chrono::system_clock::now);
+                AttemptCounter& attempts, CpuPool& cpu, JwtKeys access_keys, JwtKeys refresh_keys,
+                Now now = &std::chrono::system_clock::now);
+    ~AuthService();
 
     // Optional; must outlive the service.
     void set_events(AuthEvents* events) { events_ = events; }
@@ -125,6 +133,8 @@ public:
                                        CpuPool::Client hashing = {});
 
     const AuthSettings& settings() const { return settings_; }
+    // The Ed25519 keys of access tokens (empty with HS256): what the JWKS publishes.
+    const std::vector<Ed25519Key>& signing_keys() const { return access_.signing_keys(); }
 
 private:
     // Refuses at once when the hashing pool has no room for `hashing`: a refused login costs no
@@ -133,6 +143,10 @@ private:
     OneTimeTokenStore& tokens() const;
 
     TokenPair issue(std::string_view user_id, std::string_view session_id) const;
+    // The grace window's remembered pair, sealed for one (session, rotated-out token) and opened
+    // with the current or a previous refresh secret.
+    std::string seal_pair(const TokenPair& pair, std::string_view binding) const;
+    std::optional<TokenPair> open_pair(std::string_view sealed, std::string_view binding) const;
     std::int64_t now_seconds() const;
 
     AuthSettings settings_;
@@ -142,6 +156,8 @@ private:
     CpuPool& cpu_;
     JwtCodec access_;
     JwtCodec refresh_;
+    // One per refresh secret, the current first (only with a grace window).
+    std::vector<std::unique_ptr<TokenSealer>> pair_sealers_;
     Now now_;
     std::string dummy_hash_;
     AuthEvents* events_ = nullptr;

@@ -18,6 +18,7 @@ int run(int argc, char** argv) {
     add_login_attempts(app, chosen);
     add_check_config(app, chosen);
     add_healthcheck(app, chosen);
+    add_keys(app, chosen);
     add_version(app, chosen);
     try {
         app.parse(argc, argv);

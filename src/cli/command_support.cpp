@@ -8,6 +8,7 @@
 #include <exception>
 #include <memory>
 
+#include "auth/signing_keys.hpp"
 #include "db/database.hpp"
 #include "observability/logger.hpp"
 #include "redis/client.hpp"
@@ -53,6 +54,20 @@ std::optional<CommandEnvironment> load_environment(config::Scope scope, ProblemS
         std::string error;
         environment.redis = redis::parse_redis_url(*config.rate_limit_redis_url, error);
         if (!environment.redis) problems["RATE_LIMIT_REDIS_URL"].push_back(error);
+    }
+    // The keys are read here too, so that check-config proves them as serve would use them.
+    if (scope.server && config.jwt_access_algorithm == config::JwtAlgorithm::eddsa &&
+        (config.jwt_signing_keys_dir || config.jwt_signing_key) &&
+        problems.count("JWT_SIGNING_KEYS_DIR") == 0 && problems.count("JWT_SIGNING_KEY") == 0) {
+        std::string error;
+        auto keys =
+            auth::load_signing_keys(config.jwt_signing_keys_dir, config.jwt_signing_key, error);
+        if (keys) {
+            environment.signing_keys = std::move(*keys);
+        } else {
+            problems[config.jwt_signing_key ? "JWT_SIGNING_KEY" : "JWT_SIGNING_KEYS_DIR"].push_back(
+                error);
+        }
     }
     if (problems.empty()) {
         if (logger != nullptr) {

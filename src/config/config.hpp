@@ -27,11 +27,13 @@ enum class LogLevel {
 };
 enum class MetricsGuard { none, secret, cidr };
 enum class RedisFailureMode { local, closed, open };
+enum class JwtAlgorithm { hs256, eddsa };
 
 std::string_view to_string(AppEnv env);
 std::string_view to_string(LogLevel level);
 std::string_view to_string(MetricsGuard guard);
 std::string_view to_string(RedisFailureMode mode);
+std::string_view to_string(JwtAlgorithm algorithm);
 
 struct Config {
     AppEnv app_env = AppEnv::development;
@@ -45,6 +47,14 @@ struct Config {
     std::string jwt_refresh_secret;
     std::chrono::milliseconds jwt_access_expiry{15 * 60 * 1000};
     std::chrono::milliseconds jwt_refresh_expiry{7LL * 24 * 3600 * 1000};
+    // Issue #15: secrets of before a rotation (verify only), the access-token algorithm and the
+    // Ed25519 keys of EdDSA (a folder of PEM files, or one PEM in the environment).
+    std::vector<std::string> jwt_access_secret_previous;
+    std::vector<std::string> jwt_refresh_secret_previous;
+    JwtAlgorithm jwt_access_algorithm = JwtAlgorithm::hs256;
+    std::optional<std::string> jwt_signing_keys_dir;
+    std::optional<std::string> jwt_signing_key;  // PEM text
+    std::chrono::seconds auth_refresh_reuse_grace{0};
 
     std::vector<std::string> cors_origins;
     util::TrustProxy trust_proxy = util::TrustProxy::loopback();
@@ -145,8 +155,9 @@ struct Scope {
     bool port = false;            // PORT
     bool refresh_expiry = false;  // JWT_REFRESH_EXPIRY (session cleanup)
     bool server = false;          // everything `serve` reads, cross-field rules included
+    bool signing_keys = false;    // JWT_SIGNING_KEYS_DIR (portcullis keys generate)
 
-    static Scope everything() { return {true, true, true, true, true}; }
+    static Scope everything() { return {true, true, true, true, true, true}; }
 };
 
 // Validates `env` as a whole: each variable of the scope, then the cross-field rules and the

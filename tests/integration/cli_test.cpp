@@ -446,7 +446,7 @@ TEST(Help, EveryCommandIsListedAndDescribesItsOptions) {
     const auto top = run_command({}, {"--help"});
     EXPECT_EQ(top.exit_code, 0);
     for (const char* command : {"serve", "migrate", "user", "sessions", "login-attempts",
-                                "check-config", "healthcheck", "version"}) {
+                                "check-config", "healthcheck", "keys", "version"}) {
         EXPECT_THAT(top.out, HasSubstr(std::string("\n  ") + command + " ")) << command;
     }
     const std::vector<std::pair<std::vector<std::string>, std::string>> options = {
@@ -457,6 +457,7 @@ TEST(Help, EveryCommandIsListedAndDescribesItsOptions) {
         {{"login-attempts", "clear", "--help"}, "--ip"},
         {{"check-config", "--help"}, "--list-variables"},
         {{"healthcheck", "--help"}, "--timeout-ms"},
+        {{"keys", "generate", "--help"}, "--dir"},
         {{"user", "bootstrap-first-admin", "--help"}, "--id"}};
     for (const auto& [args, option] : options) {
         const auto r = run_command({}, args);

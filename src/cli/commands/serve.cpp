@@ -68,7 +68,8 @@ int serve(bool migrate) {
     const config::Config& config = environment->config;
     if (migrate && !run_migrations(*environment->database, logger)) return 1;
 
-    app::App app(config, *environment->database, environment->redis, logger);
+    app::App app(config, *environment->database, environment->redis, environment->signing_keys,
+                 logger);
     try {
         app.start();
     } catch (const std::exception& e) {
