@@ -43,17 +43,13 @@ struct Principal {
 };
 
 enum class RotateOutcome { rotated, session_missing, session_revoked, token_mismatch };
-
-// The pair a rotation handed out, sealed, kept for the refresh grace window (issue #15): a retry
-// of the same rotated-out token within the window gets this pair again instead of tripping reuse
-// detection.
-struct RememberedSuccessor {
-    std::string sealed_pair;
-    TimePoint expires_at;
-};
 struct RotateResult {
     RotateOutcome outcome = RotateOutcome::session_missing;
     std::string owner_user_id;  // set unless the session is missing
+    // With token_mismatch: the hash of the session's current token and when it was set, which
+    // the refresh grace window compares with the successor it derives (issue #15).
+    std::string current_hash;
+    TimePoint rotated_at{};
 };
 
 class SessionStore {
@@ -64,16 +60,10 @@ public:
     virtual Task<Principal> load_principal(std::string_view user_id,
                                            std::string_view session_id) = 0;
     // Compare-and-swap of the session's token hash: only the holder of the current token wins a
-    // race; the outcome says why a rotation did not happen. With `successor`, the same atomic step
-    // remembers the handed-out pair for `presented_hash` (replacing the session's previous one), so
-    // no racing retry can see the rotation without it.
+    // race; the outcome says why a rotation did not happen (`now` becomes the session's
+    // updatedAt).
     virtual Task<RotateResult> rotate(std::string_view session_id, std::string_view presented_hash,
-                                      std::string_view new_hash, TimePoint now,
-                                      const std::optional<RememberedSuccessor>& successor) = 0;
-    // The sealed pair remembered for `presented_hash` of the session, while its window lasts.
-    virtual Task<std::optional<std::string>> remembered_successor(std::string_view session_id,
-                                                                  std::string_view presented_hash,
-                                                                  TimePoint now) = 0;
+                                      std::string_view new_hash, TimePoint now) = 0;
     // valid=false, token="" for the session, only while `current_hash` is its token.
     virtual Task<bool> revoke_if_current(std::string_view session_id, std::string_view current_hash,
                                          TimePoint now) = 0;

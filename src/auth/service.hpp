@@ -5,7 +5,6 @@
 #pragma once
 
 #include <chrono>
-#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -17,7 +16,6 @@
 #include "auth/password.hpp"
 #include "auth/ports.hpp"
 #include "auth/token_ports.hpp"
-#include "auth/token_sealer.hpp"
 
 namespace portcullis::auth {
 
@@ -78,6 +76,7 @@ struct AuthSettings {
     Argon2Params argon2;
     // AUTH_REFRESH_REUSE_GRACE_SECONDS (issue #15): a rotated-out refresh token presented again
     // this soon gets the pair its first use received; 0 keeps the reference's reuse detection.
+    // The pair is derived, not stored: see AuthService::refresh.
     std::chrono::seconds refresh_reuse_grace{0};
 };
 
@@ -143,10 +142,10 @@ private:
     OneTimeTokenStore& tokens() const;
 
     TokenPair issue(std::string_view user_id, std::string_view session_id) const;
-    // The grace window's remembered pair, sealed for one (session, rotated-out token) and opened
-    // with the current or a previous refresh secret.
-    std::string seal_pair(const TokenPair& pair, std::string_view binding) const;
-    std::optional<TokenPair> open_pair(std::string_view sealed, std::string_view binding) const;
+    // A pair issued at `iat` whose refresh token carries `jti`: the same inputs give the same
+    // pair (both algorithms sign deterministically).
+    TokenPair issue_at(std::string_view user_id, std::string_view session_id, std::int64_t iat,
+                       std::string_view jti) const;
     std::int64_t now_seconds() const;
 
     AuthSettings settings_;
@@ -155,9 +154,10 @@ private:
     AttemptCounter& attempts_;
     CpuPool& cpu_;
     JwtCodec access_;
+    // The HMAC key of the grace window's derived successors; declared before refresh_, whose
+    // keys it is made from.
+    std::string successor_key_;
     JwtCodec refresh_;
-    // One per refresh secret, the current first (only with a grace window).
-    std::vector<std::unique_ptr<TokenSealer>> pair_sealers_;
     Now now_;
     std::string dummy_hash_;
     AuthEvents* events_ = nullptr;

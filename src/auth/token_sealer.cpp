@@ -41,14 +41,14 @@ int length(std::string_view text) {
 }
 }  // namespace
 
-TokenSealer::TokenSealer(std::string_view secret, std::string_view key_info) {
+TokenSealer::TokenSealer(std::string_view secret) {
     EVP_KDF* kdf = EVP_KDF_fetch(nullptr, "HKDF", nullptr);
     EVP_KDF_CTX* ctx = kdf != nullptr ? EVP_KDF_CTX_new(kdf) : nullptr;
     EVP_KDF_free(kdf);
     if (ctx == nullptr) throw std::runtime_error("OpenSSL HKDF is unavailable");
     std::string digest = "SHA256";
     std::string ikm(secret);
-    std::string info(key_info);
+    std::string info(kKeyInfo);
     const OSSL_PARAM params[] = {
         OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, digest.data(), 0),
         OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY, ikm.data(), ikm.size()),

@@ -23,10 +23,8 @@ public:
     static constexpr std::string_view kKeyInfo = "portcullis email-outbox token v1";
     static constexpr std::string_view kPrefix = "v1:";
 
-    // Derives the key from `secret` (the service uses JWT_REFRESH_SECRET: see app.cpp). Another
-    // `key_info` derives an independent key for another purpose (the refresh grace window's
-    // remembered pairs), with the same stored format.
-    explicit TokenSealer(std::string_view secret, std::string_view key_info = kKeyInfo);
+    // Derives the key from `secret` (the service uses JWT_REFRESH_SECRET: see main.cpp).
+    explicit TokenSealer(std::string_view secret);
     ~TokenSealer();
     TokenSealer(const TokenSealer&) = delete;
     TokenSealer& operator=(const TokenSealer&) = delete;

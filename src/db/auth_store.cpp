@@ -51,26 +51,9 @@ constexpr Statement kRotate{"auth_rotate",
                             R"(UPDATE "Session" SET token = $3, "updatedAt" = $4
        WHERE id = $1 AND valid AND token = $2
        RETURNING "userId")"};
-// The rotation and, in the same statement, the pair it handed out for the grace window: a racing
-// retry that finds the token rotated also finds the pair (they commit together).
-constexpr Statement kRotateRemembering{"auth_rotate_remembering",
-                                       R"(WITH rotated AS (
-         UPDATE "Session" SET token = $3, "updatedAt" = $4
-         WHERE id = $1 AND valid AND token = $2
-         RETURNING "userId"
-       ), remembered AS (
-         INSERT INTO "RefreshSuccessor" ("sessionId", "previousTokenHash", "sealedPair", "expiresAt")
-         SELECT $1, $2, $5, $6 FROM rotated
-         ON CONFLICT ("sessionId") DO UPDATE
-           SET "previousTokenHash" = EXCLUDED."previousTokenHash",
-               "sealedPair" = EXCLUDED."sealedPair", "expiresAt" = EXCLUDED."expiresAt"
-       )
-       SELECT "userId" FROM rotated)"};
-constexpr Statement kRememberedSuccessor{"auth_remembered_successor",
-                                         R"(SELECT "sealedPair" FROM "RefreshSuccessor"
-       WHERE "sessionId" = $1 AND "previousTokenHash" = $2 AND "expiresAt" > $3)"};
-constexpr Statement kSessionState{"auth_session_state",
-                                  R"(SELECT "userId", valid FROM "Session" WHERE id = $1)"};
+constexpr Statement kSessionState{
+    "auth_session_state",
+    R"(SELECT "userId", valid, token, "updatedAt" FROM "Session" WHERE id = $1)"};
 constexpr Statement kRevokeIfCurrent{
     "auth_revoke_if_current",
     R"(UPDATE "Session" SET valid = false, token = '', "updatedAt" = $3
@@ -198,36 +181,28 @@ Task<auth::Principal> PgSessionStore::load_principal(std::string_view user_id,
     co_return principal;
 }
 
-Task<auth::RotateResult> PgSessionStore::rotate(
-    std::string_view session_id, std::string_view presented_hash, std::string_view new_hash,
-    auth::TimePoint now, const std::optional<auth::RememberedSuccessor>& successor) {
+Task<auth::RotateResult> PgSessionStore::rotate(std::string_view session_id,
+                                                std::string_view presented_hash,
+                                                std::string_view new_hash, auth::TimePoint now) {
     auto& pool = database_.local();
-    std::vector<Param> params{text(session_id), text(presented_hash), text(new_hash),
-                              to_sql_timestamp(now)};
-    if (successor) {
-        params.push_back(successor->sealed_pair);
-        params.push_back(to_sql_timestamp(successor->expires_at));
-    }
-    const Result rotated = co_await pool.execute(successor ? kRotateRemembering : kRotate, params);
+    const std::vector<Param> params{text(session_id), text(presented_hash), text(new_hash),
+                                    to_sql_timestamp(now)};
+    const Result rotated = co_await pool.execute(kRotate, params);
     if (rotated.rows() == 1) {
-        co_return auth::RotateResult{auth::RotateOutcome::rotated, std::string(rotated.get(0, 0))};
+        co_return auth::RotateResult{
+            auth::RotateOutcome::rotated, std::string(rotated.get(0, 0)), {}, {}};
     }
     // Why not: gone, revoked, or another token is current (reuse, or a lost race).
     const std::vector<Param> id{text(session_id)};
     const Result state = co_await pool.execute(kSessionState, id);
-    if (state.rows() == 0) co_return auth::RotateResult{auth::RotateOutcome::session_missing, {}};
+    if (state.rows() == 0) {
+        co_return auth::RotateResult{auth::RotateOutcome::session_missing, {}, {}, {}};
+    }
     const std::string owner(state.get(0, 0));
     if (state.get(0, 1) != "t")
-        co_return auth::RotateResult{auth::RotateOutcome::session_revoked, owner};
-    co_return auth::RotateResult{auth::RotateOutcome::token_mismatch, owner};
-}
-
-Task<std::optional<std::string>> PgSessionStore::remembered_successor(
-    std::string_view session_id, std::string_view presented_hash, auth::TimePoint now) {
-    const std::vector<Param> params{text(session_id), text(presented_hash), to_sql_timestamp(now)};
-    const Result r = co_await database_.local().execute(kRememberedSuccessor, params);
-    if (r.rows() == 0) co_return std::nullopt;
-    co_return std::string(r.get(0, 0));
+        co_return auth::RotateResult{auth::RotateOutcome::session_revoked, owner, {}, {}};
+    co_return auth::RotateResult{auth::RotateOutcome::token_mismatch, owner,
+                                 std::string(state.get(0, 2)), parse_time(state.get(0, 3))};
 }
 
 Task<bool> PgSessionStore::revoke_if_current(std::string_view session_id,

@@ -29,12 +29,9 @@ public:
                             auth::TimePoint now) override;
     auth::Task<auth::Principal> load_principal(std::string_view user_id,
                                                std::string_view session_id) override;
-    auth::Task<auth::RotateResult> rotate(
-        std::string_view session_id, std::string_view presented_hash, std::string_view new_hash,
-        auth::TimePoint now, const std::optional<auth::RememberedSuccessor>& successor) override;
-    auth::Task<std::optional<std::string>> remembered_successor(std::string_view session_id,
-                                                                std::string_view presented_hash,
-                                                                auth::TimePoint now) override;
+    auth::Task<auth::RotateResult> rotate(std::string_view session_id,
+                                          std::string_view presented_hash,
+                                          std::string_view new_hash, auth::TimePoint now) override;
     auth::Task<bool> revoke_if_current(std::string_view session_id, std::string_view current_hash,
                                        auth::TimePoint now) override;
     auth::Task<void> revoke_all(std::string_view user_id, auth::TimePoint now) override;

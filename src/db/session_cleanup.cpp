@@ -27,19 +27,6 @@ constexpr Statement kDeleteBatch{"cleanup_delete_batch",
        )
        SELECT (SELECT max(id) FROM batch), (SELECT count(*) FROM gone))"};
 
-// The refresh grace window's remembered pairs whose window has closed (issue #15), with the same
-// keyset walk over the primary key (the table has no expiry index: see its migration).
-constexpr Statement kPurgeSuccessors{"cleanup_purge_successors",
-                                     R"(WITH batch AS (
-         SELECT "sessionId" FROM "RefreshSuccessor" WHERE "sessionId" > $1
-         ORDER BY "sessionId" LIMIT $2::int
-       ), gone AS (
-         DELETE FROM "RefreshSuccessor" r USING batch b
-         WHERE r."sessionId" = b."sessionId" AND r."expiresAt" <= $3
-         RETURNING 1
-       )
-       SELECT (SELECT max("sessionId") FROM batch), (SELECT count(*) FROM gone))"};
-
 std::int64_t to_int(std::string_view text) {
     std::int64_t value = 0;
     std::from_chars(text.data(), text.data() + text.size(), value);
@@ -75,16 +62,6 @@ boost::asio::awaitable<SessionCleanupResult> cleanup_sessions(Pool& pool,
             const Result batch = co_await lease->execute(kDeleteBatch, params, deadline_of(pool));
             result.removed += to_int(batch.get(0, 1));
             if (batch.is_null(0, 0)) break;  // past the last row
-            after = std::string(batch.get(0, 0));
-        }
-        after.clear();
-        const std::string expired_before = to_sql_timestamp(now);
-        while (stop == nullptr || !stop->load()) {
-            const std::vector<Param> params{after, std::to_string(options.batch_size),
-                                            expired_before};
-            const Result batch =
-                co_await lease->execute(kPurgeSuccessors, params, deadline_of(pool));
-            if (batch.is_null(0, 0)) break;
             after = std::string(batch.get(0, 0));
         }
     } catch (...) {

@@ -43,8 +43,7 @@ const std::vector<std::pair<std::string, std::string>> kContractMigrations = {
 };
 
 // Portcullis' own later migrations (decisions D): their checksum is the SHA-256 of their bytes.
-const std::vector<std::string> kOwnMigrations = {"20261129000000_email_outbox",
-                                                 "20261207010000_refresh_successor"};
+const std::vector<std::string> kOwnMigrations = {"20261129000000_email_outbox"};
 
 // Prisma's own definition of its bookkeeping table (contract 7.3).
 constexpr const char* kPrismaMigrationsTable = R"(CREATE TABLE "_prisma_migrations" (
@@ -314,11 +313,10 @@ TEST_F(Migrations, SchemaParameterPutsEverythingInThatSchema) {
         "WHERE table_schema IN ('public', 'other') ORDER BY 1");
     std::vector<std::string> names;
     for (const auto& row : tables) names.push_back(row[0].value_or(""));
-    EXPECT_THAT(names,
-                ::testing::ElementsAre("other.EmailOutbox", "other.LoginAttempt",
-                                       "other.PasswordResetToken", "other.RefreshSuccessor",
-                                       "other.Session", "other.User", "other.VerificationToken",
-                                       "other._prisma_migrations", "public.unrelated"));
+    EXPECT_THAT(names, ::testing::ElementsAre("other.EmailOutbox", "other.LoginAttempt",
+                                              "other.PasswordResetToken", "other.Session",
+                                              "other.User", "other.VerificationToken",
+                                              "other._prisma_migrations", "public.unrelated"));
     EXPECT_EQ(db().query_scalar("SELECT n.nspname FROM pg_type t JOIN pg_namespace n ON n.oid = "
                                 "t.typnamespace WHERE t.typname = 'Role'"),
               "other");

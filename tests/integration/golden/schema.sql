@@ -40,14 +40,6 @@ CREATE TABLE public."PasswordResetToken" (
     "createdAt" timestamp(3) without time zone DEFAULT CURRENT_TIMESTAMP NOT NULL
 );
 
-CREATE TABLE public."RefreshSuccessor" (
-    "sessionId" text NOT NULL,
-    "previousTokenHash" text NOT NULL,
-    "sealedPair" text NOT NULL,
-    "expiresAt" timestamp(3) without time zone NOT NULL
-)
-WITH (fillfactor='70');
-
 CREATE TABLE public."Session" (
     id text NOT NULL,
     "userId" text NOT NULL,
@@ -96,9 +88,6 @@ ALTER TABLE ONLY public."LoginAttempt"
 ALTER TABLE ONLY public."PasswordResetToken"
     ADD CONSTRAINT "PasswordResetToken_pkey" PRIMARY KEY (id);
 
-ALTER TABLE ONLY public."RefreshSuccessor"
-    ADD CONSTRAINT "RefreshSuccessor_pkey" PRIMARY KEY ("sessionId");
-
 ALTER TABLE ONLY public."Session"
     ADD CONSTRAINT "Session_pkey" PRIMARY KEY (id);
 
@@ -143,9 +132,6 @@ ALTER TABLE ONLY public."LoginAttempt"
 
 ALTER TABLE ONLY public."PasswordResetToken"
     ADD CONSTRAINT "PasswordResetToken_userId_fkey" FOREIGN KEY ("userId") REFERENCES public."User"(id) ON UPDATE CASCADE ON DELETE CASCADE;
-
-ALTER TABLE ONLY public."RefreshSuccessor"
-    ADD CONSTRAINT "RefreshSuccessor_sessionId_fkey" FOREIGN KEY ("sessionId") REFERENCES public."Session"(id) ON UPDATE CASCADE ON DELETE CASCADE;
 
 ALTER TABLE ONLY public."Session"
     ADD CONSTRAINT "Session_userId_fkey" FOREIGN KEY ("userId") REFERENCES public."User"(id) ON UPDATE CASCADE ON DELETE CASCADE;

@@ -29,7 +29,7 @@ struct FakeStores final : UserStore, SessionStore, AttemptCounter {
         std::string user_id;
         std::string token;
         bool valid = true;
-        std::optional<std::pair<std::string, RememberedSuccessor>> successor;  // previous hash
+        TimePoint updated_at{};
     };
     std::map<std::string, User> users;  // by id
     std::map<std::string, SessionRow> sessions;
@@ -59,7 +59,7 @@ struct FakeStores final : UserStore, SessionStore, AttemptCounter {
         User user{std::string(id), std::string(email), std::string(hash), Role::user, {}};
         if (verified) user.email_verified_at = now;
         users[user.id] = user;
-        if (session) sessions[session->id] = {user.id, session->token_hash, true, {}};
+        if (session) sessions[session->id] = {user.id, session->token_hash, true, now};
         co_return user;
     }
     Task<void> create(std::string_view user_id, const NewSession& session, TimePoint) override {
@@ -77,27 +77,19 @@ struct FakeStores final : UserStore, SessionStore, AttemptCounter {
         co_return p;
     }
     Task<RotateResult> rotate(std::string_view session_id, std::string_view presented,
-                              std::string_view next, TimePoint,
-                              const std::optional<RememberedSuccessor>& successor) override {
+                              std::string_view next, TimePoint now) override {
         const auto s = sessions.find(std::string(session_id));
-        if (s == sessions.end()) co_return RotateResult{RotateOutcome::session_missing, {}};
+        if (s == sessions.end()) co_return RotateResult{RotateOutcome::session_missing, {}, {}, {}};
         if (!s->second.valid)
-            co_return RotateResult{RotateOutcome::session_revoked, s->second.user_id};
+            co_return RotateResult{RotateOutcome::session_revoked, s->second.user_id, {}, {}};
         if (s->second.token != presented) {
-            co_return RotateResult{RotateOutcome::token_mismatch, s->second.user_id};
+            co_return RotateResult{RotateOutcome::token_mismatch, s->second.user_id,
+                                   s->second.token, s->second.updated_at};
         }
         s->second.token = std::string(next);
-        if (successor) s->second.successor.emplace(std::string(presented), *successor);
-        co_return RotateResult{RotateOutcome::rotated, s->second.user_id};
-    }
-    Task<std::optional<std::string>> remembered_successor(std::string_view session_id,
-                                                          std::string_view presented,
-                                                          TimePoint now) override {
-        const auto s = sessions.find(std::string(session_id));
-        if (s == sessions.end() || !s->second.successor) co_return std::nullopt;
-        const auto& [previous, remembered] = *s->second.successor;
-        if (previous != presented || now >= remembered.expires_at) co_return std::nullopt;
-        co_return remembered.sealed_pair;
+        // As the database keeps it: milliseconds.
+        s->second.updated_at = std::chrono::floor<std::chrono::milliseconds>(now);
+        co_return RotateResult{RotateOutcome::rotated, s->second.user_id, {}, {}};
     }
     Task<bool> revoke_if_current(std::string_view session_id, std::string_view hash,
                                  TimePoint) override {
@@ -251,10 +243,8 @@ TEST_F(RefreshGraceTest, ARetryWithinTheWindowGetsTheSamePair) {
     EXPECT_EQ(retried.access_token, second.access_token);
     EXPECT_EQ(retried.refresh_token, second.refresh_token);
     EXPECT_EQ(stores_.revoke_all_calls, 0);
-    // The pair is stored sealed: neither token appears in it.
-    const auto& sealed = stores_.sessions.begin()->second.successor->second.sealed_pair;
-    EXPECT_EQ(sealed.find(second.refresh_token), std::string::npos);
-    EXPECT_EQ(sealed.find(second.access_token.substr(0, 20)), std::string::npos);
+    // Nothing of the pair is stored: the session holds only the hash of its current token.
+    EXPECT_EQ(stores_.sessions.begin()->second.token.size(), 64U);
     // The successor rotates on as usual.
     refreshed(second.refresh_token);
 }

@@ -31,12 +31,7 @@ struct UnusedPorts : auth::UserStore, auth::SessionStore, auth::AttemptCounter {
     }
     Task<auth::Principal> load_principal(std::string_view, std::string_view) override { unused(); }
     Task<auth::RotateResult> rotate(std::string_view, std::string_view, std::string_view,
-                                    auth::TimePoint,
-                                    const std::optional<auth::RememberedSuccessor>&) override {
-        unused();
-    }
-    Task<std::optional<std::string>> remembered_successor(std::string_view, std::string_view,
-                                                          auth::TimePoint) override {
+                                    auth::TimePoint) override {
         unused();
     }
     Task<bool> revoke_if_current(std::string_view, std::string_view, auth::TimePoint) override {
