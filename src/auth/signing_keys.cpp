@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
+#include <cstdio>
 #include <cstring>
 #include <ctime>
 #include <filesystem>
@@ -73,13 +74,13 @@ std::string write_new_signing_key(const std::string& dir, const Ed25519Key& key)
     char name[32];
     std::strftime(name, sizeof name, "%Y%m%dT%H%M%SZ", &utc);
     fs::create_directories(dir);
-    // A second key within the same second gets a suffix rather than replacing the first.
+    // A sequence number keeps keys made within the same second in order (and never overwrites).
     std::string path;
     int fd = -1;
     for (int n = 0; fd < 0 && n < 100; ++n) {
-        path =
-            (fs::path(dir) / (std::string(name) + (n == 0 ? "" : "-" + std::to_string(n)) + ".pem"))
-                .string();
+        char sequence[8];
+        std::snprintf(sequence, sizeof sequence, "-%02d", n);
+        path = (fs::path(dir) / (std::string(name) + sequence + ".pem")).string();
         fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL, 0600);
         if (fd < 0 && errno != EEXIST) {
             throw std::runtime_error("cannot create " + path + ": " + std::strerror(errno));

@@ -19,7 +19,8 @@ std::optional<std::vector<Ed25519Key>> load_signing_keys(const std::optional<std
                                                          const std::optional<std::string>& pem,
                                                          std::string& error);
 
-// A new key written to `dir` as `<UTC time>.pem` (mode 0600, never overwriting); returns the path.
+// A new key written to `dir` as `<UTC time>-<sequence>.pem` (mode 0600, never overwriting), a name
+// that sorts after every key written before it; returns the path.
 // Throws std::runtime_error when the file cannot be written.
 std::string write_new_signing_key(const std::string& dir, const Ed25519Key& key);
 

@@ -6,11 +6,14 @@
 #include <openssl/hmac.h>
 #include <openssl/pem.h>
 
+#include <unistd.h>
 #include <array>
+#include <filesystem>
 #include <string>
 
 #include "auth/ed25519_key.hpp"
 #include "auth/jwt.hpp"
+#include "auth/signing_keys.hpp"
 
 namespace portcullis::auth {
 namespace {
@@ -73,6 +76,29 @@ TEST(Ed25519Key, PemRoundTripAndRefusals) {
     EXPECT_EQ(error, "not an Ed25519 key");
     BIO_free(bio);
     EVP_PKEY_free(ec);
+}
+
+TEST(SigningKeys, KeysWrittenInOneSecondLoadInTheOrderTheyWereMade) {
+    const auto dir = std::filesystem::temp_directory_path() /
+                     ("portcullis-keys-unit-" + std::to_string(::getpid()));
+    std::filesystem::remove_all(dir);
+    std::vector<std::string> kids;
+    for (int i = 0; i < 3; ++i) {
+        const Ed25519Key key = Ed25519Key::generate();
+        write_new_signing_key(dir.string(), key);
+        kids.push_back(key.kid());
+    }
+    std::string error;
+    const auto loaded = load_signing_keys(dir.string(), std::nullopt, error);
+    ASSERT_TRUE(loaded) << error;
+    ASSERT_EQ(loaded->size(), 3U);
+    for (std::size_t i = 0; i < kids.size(); ++i) EXPECT_EQ((*loaded)[i].kid(), kids[i]);
+    for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+        EXPECT_EQ(std::filesystem::status(entry).permissions() & std::filesystem::perms::all,
+                  std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+    }
+    std::filesystem::remove_all(dir);
+    EXPECT_FALSE(load_signing_keys(dir.string(), std::nullopt, error));
 }
 
 TEST(EdDsaTokens, SignedByTheNewestKeyAndVerifiedByKid) {
