@@ -38,6 +38,7 @@
 #include "redis/login_attempts.hpp"
 #include "routes/account_routes.hpp"
 #include "routes/auth_routes.hpp"
+#include "routes/jwks_routes.hpp"
 #include "routes/metrics.hpp"
 #include "routes/openapi_routes.hpp"
 #include "routes/ops.hpp"
@@ -120,7 +121,8 @@ Threads plan_threads(const config::Config& config, observability::Logger& logger
 
 struct App::Graph {
     Graph(const config::Config& config_, const db::ConnectionSettings& database_settings,
-          const std::optional<redis::Settings>& redis_settings, observability::Logger& logger_)
+          const std::optional<redis::Settings>& redis_settings,
+          std::vector<auth::Ed25519Key> signing_keys, observability::Logger& logger_)
         : config(config_),
           logger(logger_),
           threads(plan_threads(config, logger)),
@@ -133,13 +135,17 @@ struct App::Graph {
           users(database),
           sessions(database),
           table_attempts(database, lockout_policy(config)),
-          auth_service({.access_ttl = config.jwt_access_expiry,
-                        .refresh_ttl = config.jwt_refresh_expiry,
-                        .verification_required = config.auth_email_verification_required,
-                        .lockout = lockout_policy(config),
-                        .argon2 = {config.auth_argon2_memory_kib, config.auth_argon2_iterations}},
-                       users, sessions, attempt_counter(), cpu_pool, config.jwt_access_secret,
-                       config.jwt_refresh_secret),
+          auth_service(
+              {.access_ttl = config.jwt_access_expiry,
+               .refresh_ttl = config.jwt_refresh_expiry,
+               .verification_required = config.auth_email_verification_required,
+               .lockout = lockout_policy(config),
+               .argon2 = {config.auth_argon2_memory_kib, config.auth_argon2_iterations},
+               .refresh_reuse_grace = config.auth_refresh_reuse_grace},
+              users, sessions, attempt_counter(), cpu_pool,
+              auth::JwtKeys(config.jwt_access_secret, config.jwt_access_secret_previous,
+                            std::move(signing_keys)),
+              auth::JwtKeys(config.jwt_refresh_secret, config.jwt_refresh_secret_previous)),
           outbox_sealer(config.jwt_refresh_secret),
           one_time_tokens(database, config.auth_email_verification_ttl_minutes, outbox_sealer),
           outbox(database, config.auth_email_verification_ttl_minutes,
@@ -284,6 +290,7 @@ struct App::Graph {
         router.add_all(routes::account_routes(auth_service, mfa,
                                               config.audit_events_enabled ? &audit_reader : nullptr,
                                               route_options));
+        router.add_all(routes::jwks_routes(auth_service.signing_keys()));
         // The document describes the routes above, so it is built after them; /docs is not API.
         router.add_all(routes::openapi_routes(router, config));
         router.add_all(routes::docs_routes(config));
@@ -401,10 +408,11 @@ struct App::Graph {
 };
 
 App::App(const config::Config& config, const db::ConnectionSettings& database,
-         const std::optional<redis::Settings>& redis, observability::Logger& logger) {
+         const std::optional<redis::Settings>& redis, std::vector<auth::Ed25519Key> signing_keys,
+         observability::Logger& logger) {
     // libcurl must be initialised before any thread may use it.
     if (config.smtp_configured()) email::smtp_global_init();
-    graph_ = std::make_unique<Graph>(config, database, redis, logger);
+    graph_ = std::make_unique<Graph>(config, database, redis, std::move(signing_keys), logger);
 }
 
 App::~App() {

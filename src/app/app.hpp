@@ -9,6 +9,7 @@
 #include <memory>
 #include <optional>
 
+#include "auth/ed25519_key.hpp"
 #include "config/config.hpp"
 #include "db/dsn.hpp"
 #include "redis/settings.hpp"
@@ -31,7 +32,8 @@ class App {
 public:
     // Builds every component; nothing listens and no thread runs yet. `logger` must outlive it.
     App(const config::Config& config, const db::ConnectionSettings& database,
-        const std::optional<redis::Settings>& redis, observability::Logger& logger);
+        const std::optional<redis::Settings>& redis, std::vector<auth::Ed25519Key> signing_keys,
+        observability::Logger& logger);
     ~App();
     App(const App&) = delete;
     App& operator=(const App&) = delete;

@@ -1,14 +1,16 @@
-// HS256 JWT signing and verification with jsonwebtoken's checks (contract 5.2, decisions B.15);
-// see jwt.hpp.
+// JWT signing and verification with jsonwebtoken's checks (contract 5.2, decisions B.15; EdDSA
+// and secret rotation from issue #15); see jwt.hpp.
 #include "auth/jwt.hpp"
 
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
 #include <array>
+#include <atomic>
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
 #include <cmath>
+#include <functional>
 #include <limits>
 #include <stdexcept>
 #include <utility>
@@ -127,28 +129,58 @@ struct Checked {
     JwtError error = JwtError::malformed;
 };
 
+// Whether `parts` carry a valid signature by a key of `keys` whose algorithm is the header's.
+// HS256 tries the current secret, then the previous ones (each compared in constant time); EdDSA
+// takes the Ed25519 key its `kid` names, and only that one.
+bool signature_valid(const JwtKeys& keys, const boost::json::object& header, const Parts& parts,
+                     JwtError& error) {
+    const auto* alg = header.if_contains("alg");
+    if (alg == nullptr || !alg->is_string()) {
+        error = JwtError::wrong_algorithm;
+        return false;
+    }
+    if (alg->get_string() == "HS256") {
+        // The signature part is compared as text against the canonical encoding, as jws does;
+        // this also refuses non-canonical base64url spellings of a correct MAC.
+        bool valid = util::constant_time_equals(parts.signature,
+                                                signature_part(keys.secret, parts.signing_input));
+        for (const auto& previous : keys.previous) {
+            valid = valid || util::constant_time_equals(
+                                 parts.signature, signature_part(previous, parts.signing_input));
+        }
+        if (!valid) error = JwtError::bad_signature;
+        return valid;
+    }
+    if (alg->get_string() == "EdDSA" && !keys.ed25519.empty()) {
+        const auto* kid = header.if_contains("kid");
+        const Ed25519Key* key = nullptr;
+        for (const auto& candidate : keys.ed25519) {
+            if (kid != nullptr && kid->is_string() && kid->get_string() == candidate.kid()) {
+                key = &candidate;
+            }
+        }
+        const auto signature = base64url_decode(parts.signature);
+        const bool valid = key != nullptr && signature &&
+                           base64url_encode(*signature) == parts.signature &&
+                           key->verify(parts.signing_input, *signature);
+        if (!valid) error = JwtError::bad_signature;
+        return valid;
+    }
+    // Pinned (decisions B.15): `none`, HS384, RS256 and EdDSA without a key are refused before
+    // any signature is looked at.
+    error = JwtError::wrong_algorithm;
+    return false;
+}
+
 // Everything jsonwebtoken's verify() checks, in its order: structure, algorithm, signature,
 // claim types, nbf, exp. The claims a route needs are checked by the callers afterwards.
-Checked verify_token(std::string_view secret, std::string_view token, std::int64_t now) {
+Checked verify_token(const JwtKeys& keys, std::string_view token, std::int64_t now) {
     Checked out;
     const auto parts = split(token);
     if (!parts) return out;
     const auto header = decode_object(parts->header);
     if (!header) return out;
-    const auto* alg = header->if_contains("alg");
-    // Pinned to HS256 (decisions B.15): `none`, HS384, HS512 and asymmetric algorithms are all
-    // refused before the signature is even looked at.
-    if (alg == nullptr || !alg->is_string() || alg->get_string() != "HS256") {
-        out.error = JwtError::wrong_algorithm;
-        return out;
-    }
-    // The signature part is compared as text against the canonical encoding, as jws does; this
-    // also refuses non-canonical base64url spellings of a correct MAC.
-    if (!util::constant_time_equals(parts->signature,
-                                    signature_part(secret, parts->signing_input))) {
-        out.error = JwtError::bad_signature;
-        return out;
-    }
+    if (!signature_valid(keys, *header, *parts, out.error)) return out;
     auto payload = decode_object(parts->payload);
     if (!payload) return out;
     for (const std::string_view name : {"iat", "nbf", "exp"}) {
@@ -185,11 +217,29 @@ std::optional<Times> times_of(const boost::json::object& payload) {
     return Times{to_seconds(*iat), to_seconds(*exp)};
 }
 
-}  // namespace
+// Hands out codec ids that are never reused, so a cache entry of a destroyed codec is never taken
+// for a later one's.
+std::atomic<std::uint64_t> g_next_codec_id{1};
 
-JwtCodec::JwtCodec(std::string secret) : secret_(std::move(secret)) {}
+// Verified EdDSA access tokens of one I/O thread: a direct-mapped table indexed by a hash of the
+// signature, each slot holding the whole token (compared in constant time on a hit) and its
+// claims. Bounded (kCacheSlots entries, allocated on first use); an entry is only used while its
+// token's nbf and exp still allow it; a collision simply replaces the older entry.
+struct CachedToken {
+    std::uint64_t codec = 0;
+    std::string token;
+    AccessClaims claims;
+    std::optional<std::int64_t> not_before;
+};
+constexpr std::size_t kCacheSlots = 1024;
 
-namespace {
+CachedToken& cache_slot(std::string_view token) {
+    thread_local std::vector<CachedToken> slots;
+    if (slots.empty()) slots.resize(kCacheSlots);
+    const std::string_view signature = token.substr(token.rfind('.') + 1);
+    return slots[std::hash<std::string_view>{}(signature) % kCacheSlots];
+}
+
 // `{"sub":…,"<session_claim>":…,"iat":…,"exp":…` (left open for more claims).
 std::string payload_start(std::string_view user_id, std::string_view session_claim,
                           std::string_view session_id, std::int64_t iat, std::int64_t exp) {
@@ -208,7 +258,7 @@ std::string payload_start(std::string_view user_id, std::string_view session_cla
     return payload;
 }
 
-std::string signed_token(const std::string& secret, std::string_view payload) {
+std::string hs256_token(const std::string& secret, std::string_view payload) {
     std::string token(kHeaderPart);
     token.push_back('.');
     token.append(base64url_encode(payload));
@@ -217,33 +267,25 @@ std::string signed_token(const std::string& secret, std::string_view payload) {
     token.append(signature);
     return token;
 }
-}  // namespace
 
-std::string JwtCodec::sign_access(std::string_view user_id, std::string_view session_id,
-                                  std::int64_t iat, std::int64_t exp) const {
-    std::string payload = payload_start(user_id, "sessionId", session_id, iat, exp);
-    payload.push_back('}');
-    return signed_token(secret_, payload);
+std::string eddsa_token(const Ed25519Key& key, std::string_view header, std::string_view payload) {
+    std::string token(header);
+    token.push_back('.');
+    token.append(base64url_encode(payload));
+    const std::string signature = base64url_encode(key.sign(token));
+    token.push_back('.');
+    token.append(signature);
+    return token;
 }
 
-std::string JwtCodec::sign_refresh(std::string_view user_id, std::string_view session_id,
-                                   std::int64_t iat, std::int64_t exp, std::string_view jti) const {
-    std::string payload = payload_start(user_id, "sid", session_id, iat, exp);
-    payload.append(",\"jti\":");
-    util::append_json_string(payload, jti);
-    payload.push_back('}');
-    return signed_token(secret_, payload);
-}
-
-namespace {
 // Signature, algorithm and time checks, then `extract` for the claims of one token kind. Nothing
 // escapes: an allocation failure inside the JSON parser or the MAC is just an invalid token.
 template <typename Claims, typename Extract>
-Verified<Claims> verify_claims(const std::string& secret, std::string_view token,
+Verified<Claims> verify_claims(const JwtKeys& keys, std::string_view token,
                                std::int64_t now_seconds, Extract extract) {
     Verified<Claims> out;
     try {
-        auto checked = verify_token(secret, token, now_seconds);
+        auto checked = verify_token(keys, token, now_seconds);
         if (!checked.payload) {
             out.error = checked.error;
             return out;
@@ -256,29 +298,79 @@ Verified<Claims> verify_claims(const std::string& secret, std::string_view token
     }
     return out;
 }
+
+std::optional<AccessClaims> access_claims(const boost::json::object& payload) {
+    // `payload.sub ?? payload.userId`: a present, non-null `sub` wins even when unusable.
+    const auto* sub = payload.if_contains("sub");
+    const bool use_sub = sub != nullptr && !sub->is_null();
+    auto user_id = get_string(payload, use_sub ? "sub" : "userId");
+    auto session_id = get_string(payload, "sessionId");
+    const auto times = times_of(payload);
+    if (!user_id || user_id->empty() || !session_id || !times) return std::nullopt;
+    return AccessClaims{std::move(*user_id), std::move(*session_id), times->iat, times->exp};
+}
+
 }  // namespace
+
+JwtCodec::JwtCodec(JwtKeys keys) : keys_(std::move(keys)), id_(g_next_codec_id++) {
+    for (const auto& key : keys_.ed25519) {
+        eddsa_headers_.push_back(
+            base64url_encode(R"({"alg":"EdDSA","typ":"JWT","kid":")" + key.kid() + R"("})"));
+    }
+}
+
+JwtCodec::~JwtCodec() = default;
+
+std::string JwtCodec::sign_access(std::string_view user_id, std::string_view session_id,
+                                  std::int64_t iat, std::int64_t exp) const {
+    std::string payload = payload_start(user_id, "sessionId", session_id, iat, exp);
+    payload.push_back('}');
+    if (keys_.ed25519.empty()) return hs256_token(keys_.secret, payload);
+    return eddsa_token(keys_.ed25519.back(), eddsa_headers_.back(), payload);
+}
+
+std::string JwtCodec::sign_refresh(std::string_view user_id, std::string_view session_id,
+                                   std::int64_t iat, std::int64_t exp, std::string_view jti) const {
+    std::string payload = payload_start(user_id, "sid", session_id, iat, exp);
+    payload.append(",\"jti\":");
+    util::append_json_string(payload, jti);
+    payload.push_back('}');
+    return hs256_token(keys_.secret, payload);
+}
 
 Verified<AccessClaims> JwtCodec::verify_access(std::string_view token,
                                                std::int64_t now_seconds) const {
-    return verify_claims<AccessClaims>(
-        secret_, token, now_seconds,
-        [](const boost::json::object& payload) -> std::optional<AccessClaims> {
-            // `payload.sub ?? payload.userId`: a present, non-null `sub` wins even when unusable.
-            const auto* sub = payload.if_contains("sub");
-            const bool use_sub = sub != nullptr && !sub->is_null();
-            auto user_id = get_string(payload, use_sub ? "sub" : "userId");
-            auto session_id = get_string(payload, "sessionId");
-            const auto times = times_of(payload);
-            if (!user_id || user_id->empty() || !session_id || !times) return std::nullopt;
-            return AccessClaims{std::move(*user_id), std::move(*session_id), times->iat,
-                                times->exp};
+    // Only EdDSA verification is worth remembering: an HMAC costs less than the lookup.
+    const bool remember = !keys_.ed25519.empty() && token.size() <= kMaxTokenSize &&
+                          token.find('.') != std::string_view::npos;
+    if (remember) {
+        const CachedToken& hit = cache_slot(token);
+        if (hit.codec == id_ && util::constant_time_equals(hit.token, token) &&
+            (!hit.not_before || now_seconds >= *hit.not_before) && now_seconds < hit.claims.exp) {
+            return {hit.claims, JwtError::malformed};
+        }
+    }
+    std::optional<std::int64_t> not_before;
+    auto verified = verify_claims<AccessClaims>(
+        keys_, token, now_seconds,
+        [&not_before](const boost::json::object& payload) -> std::optional<AccessClaims> {
+            if (const auto* nbf = payload.if_contains("nbf")) not_before = to_seconds(*nbf);
+            return access_claims(payload);
         });
+    if (remember && verified.ok()) {
+        CachedToken& slot = cache_slot(token);
+        slot.codec = id_;
+        slot.token.assign(token);
+        slot.claims = *verified.claims;
+        slot.not_before = not_before;
+    }
+    return verified;
 }
 
 Verified<RefreshClaims> JwtCodec::verify_refresh(std::string_view token,
                                                  std::int64_t now_seconds) const {
     return verify_claims<RefreshClaims>(
-        secret_, token, now_seconds,
+        keys_, token, now_seconds,
         [](const boost::json::object& payload) -> std::optional<RefreshClaims> {
             auto user_id = get_string(payload, "sub");
             auto session_id = get_string(payload, "sid");

@@ -7,12 +7,15 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
+
+#include "auth/ed25519_key.hpp"
 
 namespace portcullis::auth {
 
 enum class JwtError {
     malformed,        // not three base64url parts, bad JSON, wrong claim types
-    wrong_algorithm,  // header alg is not HS256 (none, HS384, RS256, ...)
+    wrong_algorithm,  // an alg no key of the codec has (none, HS384, RS256, EdDSA without a key)
     bad_signature,
     expired,         // now >= exp
     not_yet_valid,   // now < nbf
@@ -41,11 +44,33 @@ struct Verified {
     bool ok() const { return claims.has_value(); }
 };
 
-// Signs and verifies with one secret (its UTF-8 bytes). Thread-safe; no allocation beyond the
-// token.
+// The keys of one token kind. `secret` signs HS256 tokens (unless an Ed25519 key signs); it and
+// `previous` verify them (JWT_*_SECRET_PREVIOUS: tokens minted before a secret rotation keep
+// working until they expire). With `ed25519` keys, the last one signs EdDSA tokens and each
+// verifies the tokens whose `kid` names it.
+struct JwtKeys {
+    // A lone secret is a complete set of keys (the reference's configuration), hence implicit.
+    JwtKeys(std::string current) : secret(std::move(current)) {}  // NOLINT(google-explicit-*)
+    JwtKeys(const char* current) : secret(current) {}             // NOLINT(google-explicit-*)
+    JwtKeys(std::string current, std::vector<std::string> previous_secrets,
+            std::vector<Ed25519Key> signing_keys = {})
+        : secret(std::move(current)),
+          previous(std::move(previous_secrets)),
+          ed25519(std::move(signing_keys)) {}
+    std::string secret;
+    std::vector<std::string> previous;
+    std::vector<Ed25519Key> ed25519;
+};
+
+// Signs and verifies with one set of keys. Thread-safe. Verified EdDSA access tokens are
+// remembered per I/O thread (bounded, until they expire), so a client that reuses its token pays
+// for one Ed25519 verification, not one per request (~25 HMACs each).
 class JwtCodec {
 public:
-    explicit JwtCodec(std::string secret);
+    explicit JwtCodec(JwtKeys keys);
+    ~JwtCodec();
+    JwtCodec(const JwtCodec&) = delete;
+    JwtCodec& operator=(const JwtCodec&) = delete;
 
     // Payload `{"sub","sessionId","iat","exp"}` in that order.
     std::string sign_access(std::string_view user_id, std::string_view session_id, std::int64_t iat,
@@ -58,8 +83,13 @@ public:
     Verified<AccessClaims> verify_access(std::string_view token, std::int64_t now_seconds) const;
     Verified<RefreshClaims> verify_refresh(std::string_view token, std::int64_t now_seconds) const;
 
+    // The Ed25519 keys, the signing one last (the JWKS publishes their public halves).
+    const std::vector<Ed25519Key>& signing_keys() const { return keys_.ed25519; }
+
 private:
-    std::string secret_;
+    JwtKeys keys_;
+    std::vector<std::string> eddsa_headers_;  // base64url header part per Ed25519 key
+    std::uint64_t id_;                        // tells this codec's cache entries from others'
 };
 
 // The token of an `Authorization: Bearer <token>` value: the scheme name in any case (RFC 9110

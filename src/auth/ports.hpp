@@ -46,6 +46,10 @@ enum class RotateOutcome { rotated, session_missing, session_revoked, token_mism
 struct RotateResult {
     RotateOutcome outcome = RotateOutcome::session_missing;
     std::string owner_user_id;  // set unless the session is missing
+    // With token_mismatch: the hash of the session's current token and when it was set, which
+    // the refresh grace window compares with the successor it derives (issue #15).
+    std::string current_hash;
+    TimePoint rotated_at{};
 };
 
 class SessionStore {
@@ -56,7 +60,8 @@ public:
     virtual Task<Principal> load_principal(std::string_view user_id,
                                            std::string_view session_id) = 0;
     // Compare-and-swap of the session's token hash: only the holder of the current token wins a
-    // race; the outcome says why a rotation did not happen.
+    // race; the outcome says why a rotation did not happen (`now` becomes the session's
+    // updatedAt).
     virtual Task<RotateResult> rotate(std::string_view session_id, std::string_view presented_hash,
                                       std::string_view new_hash, TimePoint now) = 0;
     // valid=false, token="" for the session, only while `current_hash` is its token.

@@ -9,9 +9,12 @@
 #pragma GCC diagnostic ignored "-Wmismatched-new-delete"
 #endif
 
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/this_coro.hpp>
 
+#include <array>
 #include <exception>
 #include <stdexcept>
 
@@ -19,6 +22,7 @@
 #include "auth/one_time_token.hpp"
 #include "auth/validation.hpp"
 #include "util/random.hpp"
+#include "util/strings.hpp"
 
 namespace portcullis::auth {
 namespace {
@@ -38,31 +42,68 @@ std::string_view to_string(Role role) {
     return role == Role::admin ? "ADMIN" : "USER";
 }
 
+namespace {
+// The grace window's successor token id: HMAC-SHA256 of the rotated-out token under a key of its
+// own, shaped as a UUID v4 like every other jti. Only the service can compute it; whoever holds
+// the rotated-out token learns it only by presenting that token within the window.
+std::string successor_jti(std::string_view key, std::string_view presented) {
+    std::array<unsigned char, EVP_MAX_MD_SIZE> mac{};
+    unsigned int length = 0;
+    if (HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
+             reinterpret_cast<const unsigned char*>(presented.data()), presented.size(), mac.data(),
+             &length) == nullptr) {
+        throw std::runtime_error("HMAC-SHA256 failed");
+    }
+    mac[6] = static_cast<unsigned char>((mac[6] & 0x0fU) | 0x40U);  // version 4
+    mac[8] = static_cast<unsigned char>((mac[8] & 0x3fU) | 0x80U);  // RFC 4122 variant
+    static constexpr char kHex[] = "0123456789abcdef";
+    std::string out;
+    for (std::size_t i = 0; i < 16; ++i) {
+        if (i == 4 || i == 6 || i == 8 || i == 10) out.push_back('-');
+        out.push_back(kHex[mac[i] >> 4]);
+        out.push_back(kHex[mac[i] & 0x0fU]);
+    }
+    return out;
+}
+
+std::int64_t whole_seconds(TimePoint time) {
+    return std::chrono::floor<std::chrono::seconds>(time.time_since_epoch()).count();
+}
+}  // namespace
+
 AuthService::AuthService(AuthSettings settings, UserStore& users, SessionStore& sessions,
-                         AttemptCounter& attempts, CpuPool& cpu, std::string access_secret,
-                         std::string refresh_secret, Now now)
+                         AttemptCounter& attempts, CpuPool& cpu, JwtKeys access_keys,
+                         JwtKeys refresh_keys, Now now)
     : settings_(settings),
       users_(users),
       sessions_(sessions),
       attempts_(attempts),
       cpu_(cpu),
-      access_(std::move(access_secret)),
-      refresh_(std::move(refresh_secret)),
+      access_(std::move(access_keys)),
+      // Tied to the refresh secret, yet not its MAC key.
+      successor_key_("portcullis refresh successor v1:" + refresh_keys.secret),
+      refresh_(std::move(refresh_keys)),
       now_(now),
       // Unknown emails are verified against this so they cost what a real account costs.
       dummy_hash_(hash_password(util::uuid_v4(), settings.argon2)) {}
+
+AuthService::~AuthService() = default;
 
 std::int64_t AuthService::now_seconds() const {
     return std::chrono::duration_cast<std::chrono::seconds>(now_().time_since_epoch()).count();
 }
 
 TokenPair AuthService::issue(std::string_view user_id, std::string_view session_id) const {
-    const auto iat = now_seconds();
+    return issue_at(user_id, session_id, now_seconds(), util::uuid_v4());
+}
+
+TokenPair AuthService::issue_at(std::string_view user_id, std::string_view session_id,
+                                std::int64_t iat, std::string_view jti) const {
     return TokenPair{
         access_.sign_access(user_id, session_id, iat,
                             expiry_from(iat, settings_.access_ttl.count())),
         refresh_.sign_refresh(user_id, session_id, iat,
-                              expiry_from(iat, settings_.refresh_ttl.count()), util::uuid_v4()),
+                              expiry_from(iat, settings_.refresh_ttl.count()), jti),
     };
 }
 
@@ -225,10 +266,16 @@ Task<Outcome<TokenPair>> AuthService::refresh(std::string_view refresh_token, Cl
         co_return AuthError::refresh_invalid;
     }
     const RefreshClaims& claims = *verified.claims;
-    TokenPair pair = issue(claims.user_id, claims.session_id);
+    // With a grace window the successor is derived from the presented token and the rotation's
+    // second instead of drawn at random, so a retry or a racing tab derives the very same pair
+    // again: nothing of it is stored, and a rotation costs what it costs without the window.
+    const bool grace = settings_.refresh_reuse_grace.count() > 0;
+    const TimePoint now = now_();
+    const std::string jti = grace ? successor_jti(successor_key_, refresh_token) : util::uuid_v4();
+    TokenPair pair = issue_at(claims.user_id, claims.session_id, whole_seconds(now), jti);
     const std::string new_hash = sha256_hex(pair.refresh_token);
     const auto rotated =
-        co_await sessions_.rotate(claims.session_id, presented_hash, new_hash, now_());
+        co_await sessions_.rotate(claims.session_id, presented_hash, new_hash, now);
     switch (rotated.outcome) {
         case RotateOutcome::rotated:
             co_return pair;
@@ -236,6 +283,17 @@ Task<Outcome<TokenPair>> AuthService::refresh(std::string_view refresh_token, Cl
         case RotateOutcome::session_revoked:
             co_return AuthError::session_invalid;
         case RotateOutcome::token_mismatch:
+            // The session's current token is this token's derived successor only when this token
+            // is the one rotated out last (a grandparent's successor is no longer current): then,
+            // within the window, the caller gets the pair that rotation handed out.
+            if (grace && now - rotated.rotated_at < settings_.refresh_reuse_grace) {
+                TokenPair again = issue_at(claims.user_id, claims.session_id,
+                                           whole_seconds(rotated.rotated_at), jti);
+                if (util::constant_time_equals(sha256_hex(again.refresh_token),
+                                               rotated.current_hash)) {
+                    co_return again;
+                }
+            }
             // A rotated-out token came back (or lost a race with its twin): treat the family as
             // stolen and end every session of the user.
             co_await sessions_.revoke_all(rotated.owner_user_id, now_());

@@ -99,6 +99,10 @@ struct AuthSettings {
     bool verification_required = false;
     LockoutPolicy lockout;
     Argon2Params argon2;
+    // AUTH_REFRESH_REUSE_GRACE_SECONDS (issue #15): a rotated-out refresh token presented again
+    // this soon gets the pair its first use received; 0 keeps the reference's reuse detection.
+    // The pair is derived, not stored: see AuthService::refresh.
+    std::chrono::seconds refresh_reuse_grace{0};
 };
 
 // Wall-clock source, injectable for tests.
@@ -109,9 +113,12 @@ class MfaService;
 class AuthService {
 public:
     // Computes the dummy hash that unknown emails are verified against (about one hash of time).
+    // `access_keys` sign and verify access tokens (HS256, or EdDSA with Ed25519 keys);
+    // `refresh_keys` the refresh tokens (HS256 only: they never leave the service's reach).
     AuthService(AuthSettings settings, UserStore& users, SessionStore& sessions,
-                AttemptCounter& attempts, CpuPool& cpu, std::string access_secret,
-                std::string refresh_secret, Now now = &std::chrono::system_clock::now);
+                AttemptCounter& attempts, CpuPool& cpu, JwtKeys access_keys, JwtKeys refresh_keys,
+                Now now = &std::chrono::system_clock::now);
+    ~AuthService();
 
     // Optional; must outlive the service.
     void set_events(AuthEvents* events) { events_ = events; }
@@ -190,6 +197,8 @@ public:
     const AuthSettings& settings() const { return settings_; }
     Now clock() const { return now_; }
     CpuPool& cpu() const { return cpu_; }
+    // The Ed25519 keys of access tokens (empty with HS256): what the JWKS publishes.
+    const std::vector<Ed25519Key>& signing_keys() const { return access_.signing_keys(); }
 
 private:
     // Refuses at once when the hashing pool has no room for `hashing`: a refused login costs no
@@ -202,6 +211,10 @@ private:
                       std::string plain);
 
     TokenPair issue(std::string_view user_id, std::string_view session_id) const;
+    // A pair issued at `iat` whose refresh token carries `jti`: the same inputs give the same
+    // pair (both algorithms sign deterministically).
+    TokenPair issue_at(std::string_view user_id, std::string_view session_id, std::int64_t iat,
+                       std::string_view jti) const;
     std::int64_t now_seconds() const;
 
     AuthSettings settings_;
@@ -210,6 +223,9 @@ private:
     AttemptCounter& attempts_;
     CpuPool& cpu_;
     JwtCodec access_;
+    // The HMAC key of the grace window's derived successors; declared before refresh_, whose
+    // keys it is made from.
+    std::string successor_key_;
     JwtCodec refresh_;
     Now now_;
     std::string dummy_hash_;

@@ -21,6 +21,7 @@ int run(int argc, char** argv) {
     add_blocklist(app, chosen);
     add_check_config(app, chosen);
     add_healthcheck(app, chosen);
+    add_keys(app, chosen);
     add_version(app, chosen);
     try {
         app.parse(argc, argv);

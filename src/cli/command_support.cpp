@@ -9,6 +9,7 @@
 #include <memory>
 
 #include "auth/password_blocklist.hpp"
+#include "auth/signing_keys.hpp"
 #include "db/database.hpp"
 #include "observability/logger.hpp"
 #include "redis/connections.hpp"
@@ -63,6 +64,20 @@ std::optional<CommandEnvironment> load_environment(config::Scope scope, ProblemS
             const auth::BreachedHashFile file(config.auth_password_blocklist_file);
         } catch (const std::exception& e) {
             problems["AUTH_PASSWORD_BLOCKLIST"].emplace_back(e.what());
+        }
+    }
+    // The keys are read here too, so that check-config proves them as serve would use them.
+    if (scope.server && config.jwt_access_algorithm == config::JwtAlgorithm::eddsa &&
+        (config.jwt_signing_keys_dir || config.jwt_signing_key) &&
+        problems.count("JWT_SIGNING_KEYS_DIR") == 0 && problems.count("JWT_SIGNING_KEY") == 0) {
+        std::string error;
+        auto keys =
+            auth::load_signing_keys(config.jwt_signing_keys_dir, config.jwt_signing_key, error);
+        if (keys) {
+            environment.signing_keys = std::move(*keys);
+        } else {
+            problems[config.jwt_signing_key ? "JWT_SIGNING_KEY" : "JWT_SIGNING_KEYS_DIR"].push_back(
+                error);
         }
     }
     if (problems.empty()) {

@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 
+#include "auth/ed25519_key.hpp"
 #include "config/config.hpp"
 #include "db/dsn.hpp"
 #include "redis/settings.hpp"
@@ -36,6 +37,7 @@ struct CommandEnvironment {
     config::Config config;
     std::optional<db::ConnectionSettings> database;  // when the scope holds the database
     std::optional<redis::Settings> redis;            // when the scope holds Redis and it is in use
+    std::vector<auth::Ed25519Key> signing_keys;      // EdDSA access tokens (issue #15)
     std::vector<std::string> warnings;
 };
 

@@ -180,9 +180,42 @@ void read_database(Reader& reader, Config& config) {
         reader.positive_ms("DATABASE_STATEMENT_TIMEOUT_MS", config.database_statement_timeout);
 }
 
+// JWT_*_SECRET_PREVIOUS: comma-separated, each as long as a current secret must be.
+void read_previous_secrets(Reader& reader, const std::string& name, std::string_view kind,
+                           std::vector<std::string>& target) {
+    const std::string* raw = reader.get(name);
+    if (raw == nullptr) return;
+    for (auto& secret : parse_list(*raw)) {
+        if (util::utf16_length(secret) < kMinSecretLength) {
+            reader.problem(name, "Every previous JWT " + std::string(kind) +
+                                     " secret must be at least 32 characters long");
+            target.clear();
+            return;
+        }
+        target.push_back(std::move(secret));
+    }
+}
+
 void read_jwt_secrets(Reader& reader, Config& config) {
     read_jwt_secret(reader, "JWT_ACCESS_SECRET", "access", config.jwt_access_secret);
     read_jwt_secret(reader, "JWT_REFRESH_SECRET", "refresh", config.jwt_refresh_secret);
+    read_previous_secrets(reader, "JWT_ACCESS_SECRET_PREVIOUS", "access",
+                          config.jwt_access_secret_previous);
+    read_previous_secrets(reader, "JWT_REFRESH_SECRET_PREVIOUS", "refresh",
+                          config.jwt_refresh_secret_previous);
+    config.jwt_access_algorithm =
+        reader
+            .choice<JwtAlgorithm>("JWT_ACCESS_ALGORITHM",
+                                  {{"HS256", JwtAlgorithm::hs256}, {"EdDSA", JwtAlgorithm::eddsa}})
+            .value_or(config.jwt_access_algorithm);
+    config.jwt_signing_key = reader.non_empty("JWT_SIGNING_KEY");
+    config.auth_refresh_reuse_grace = std::chrono::seconds(
+        reader.integer("AUTH_REFRESH_REUSE_GRACE_SECONDS", config.auth_refresh_reuse_grace.count(),
+                       0, 600, "a non-negative integer"));
+}
+
+void read_signing_keys_dir(Reader& reader, Config& config) {
+    config.jwt_signing_keys_dir = reader.non_empty("JWT_SIGNING_KEYS_DIR");
 }
 
 void read_rate_limits(Reader& reader, Config& config) {
@@ -498,6 +531,21 @@ void check_combinations(Config& config, const Pending& pending, const Problems& 
                 "METRICS_GUARD_ALLOWLIST provided but METRICS_GUARD is not set to cidr");
         }
     }
+    if (ok({"JWT_ACCESS_ALGORITHM"})) {
+        const bool keys_given = config.jwt_signing_keys_dir || config.jwt_signing_key;
+        if (config.jwt_access_algorithm == JwtAlgorithm::eddsa && !keys_given) {
+            add(problems, "JWT_ACCESS_ALGORITHM",
+                "JWT_ACCESS_ALGORITHM=EdDSA needs JWT_SIGNING_KEYS_DIR or JWT_SIGNING_KEY");
+        }
+        if (config.jwt_signing_keys_dir && config.jwt_signing_key) {
+            add(problems, "JWT_SIGNING_KEY",
+                "Set JWT_SIGNING_KEYS_DIR or JWT_SIGNING_KEY, not both");
+        }
+        if (config.jwt_access_algorithm != JwtAlgorithm::eddsa && keys_given) {
+            add(problems, config.jwt_signing_key ? "JWT_SIGNING_KEY" : "JWT_SIGNING_KEYS_DIR",
+                "Signing keys provided but JWT_ACCESS_ALGORITHM is not set to EdDSA");
+        }
+    }
     // Whether this is production is unknown when the variable naming the environment is invalid.
     if (!ok({pending.environment_variable}) || !config.production()) {
         return;
@@ -553,6 +601,7 @@ LoadResult load(const Environment& env, Scope scope, std::set<std::string>* name
     if (scope.port || scope.server) read_port(reader, config);
     if (scope.refresh_expiry || scope.server) read_refresh_expiry(reader, config);
     if (scope.password_blocklist && !scope.server) read_password_blocklist(reader, config);
+    if (scope.signing_keys || scope.server) read_signing_keys_dir(reader, config);
     if (scope.server) {
         read_jwt_secrets(reader, config);
         read_http(reader, config);
@@ -617,6 +666,10 @@ std::string_view to_string(MetricsGuard guard) {
             return "cidr";
     }
     return "none";
+}
+
+std::string_view to_string(JwtAlgorithm algorithm) {
+    return algorithm == JwtAlgorithm::eddsa ? "EdDSA" : "HS256";
 }
 
 std::string_view to_string(RedisFailureMode mode) {

@@ -30,11 +30,13 @@ enum class RedisFailureMode { local, closed, open };
 // AUTH_PASSWORD_BLOCKLIST (issue #16): the built-in list, nothing, or the built-in list and a
 // Have-I-Been-Pwned style file.
 enum class PasswordBlocklistMode { builtin, off, file };
+enum class JwtAlgorithm { hs256, eddsa };
 
 std::string_view to_string(AppEnv env);
 std::string_view to_string(LogLevel level);
 std::string_view to_string(MetricsGuard guard);
 std::string_view to_string(RedisFailureMode mode);
+std::string_view to_string(JwtAlgorithm algorithm);
 
 struct Config {
     AppEnv app_env = AppEnv::development;
@@ -48,6 +50,14 @@ struct Config {
     std::string jwt_refresh_secret;
     std::chrono::milliseconds jwt_access_expiry{15 * 60 * 1000};
     std::chrono::milliseconds jwt_refresh_expiry{7LL * 24 * 3600 * 1000};
+    // Issue #15: secrets of before a rotation (verify only), the access-token algorithm and the
+    // Ed25519 keys of EdDSA (a folder of PEM files, or one PEM in the environment).
+    std::vector<std::string> jwt_access_secret_previous;
+    std::vector<std::string> jwt_refresh_secret_previous;
+    JwtAlgorithm jwt_access_algorithm = JwtAlgorithm::hs256;
+    std::optional<std::string> jwt_signing_keys_dir;
+    std::optional<std::string> jwt_signing_key;  // PEM text
+    std::chrono::seconds auth_refresh_reuse_grace{0};
 
     std::vector<std::string> cors_origins;
     util::TrustProxy trust_proxy = util::TrustProxy::loopback();
@@ -159,6 +169,7 @@ struct Scope {
     bool refresh_expiry = false;      // JWT_REFRESH_EXPIRY (session cleanup)
     bool server = false;              // everything `serve` reads, cross-field rules included
     bool password_blocklist = false;  // AUTH_PASSWORD_BLOCKLIST (`portcullis blocklist`)
+    bool signing_keys = false;        // JWT_SIGNING_KEYS_DIR (portcullis keys generate)
 
     static Scope everything() { return {true, true, true, true, true, true}; }
 };

@@ -55,8 +55,9 @@ constexpr Statement kRotate{"auth_rotate",
                             R"(UPDATE "Session" SET token = $3, "updatedAt" = $4
        WHERE id = $1 AND valid AND token = $2
        RETURNING "userId")"};
-constexpr Statement kSessionState{"auth_session_state",
-                                  R"(SELECT "userId", valid FROM "Session" WHERE id = $1)"};
+constexpr Statement kSessionState{
+    "auth_session_state",
+    R"(SELECT "userId", valid, token, "updatedAt" FROM "Session" WHERE id = $1)"};
 constexpr Statement kRevokeIfCurrent{
     "auth_revoke_if_current",
     R"(UPDATE "Session" SET valid = false, token = '', "updatedAt" = $3
@@ -229,16 +230,20 @@ Task<auth::RotateResult> PgSessionStore::rotate(std::string_view session_id,
                                     to_sql_timestamp(now)};
     const Result rotated = co_await pool.execute(kRotate, params);
     if (rotated.rows() == 1) {
-        co_return auth::RotateResult{auth::RotateOutcome::rotated, std::string(rotated.get(0, 0))};
+        co_return auth::RotateResult{
+            auth::RotateOutcome::rotated, std::string(rotated.get(0, 0)), {}, {}};
     }
     // Why not: gone, revoked, or another token is current (reuse, or a lost race).
     const std::vector<Param> id{text(session_id)};
     const Result state = co_await pool.execute(kSessionState, id);
-    if (state.rows() == 0) co_return auth::RotateResult{auth::RotateOutcome::session_missing, {}};
+    if (state.rows() == 0) {
+        co_return auth::RotateResult{auth::RotateOutcome::session_missing, {}, {}, {}};
+    }
     const std::string owner(state.get(0, 0));
     if (state.get(0, 1) != "t")
-        co_return auth::RotateResult{auth::RotateOutcome::session_revoked, owner};
-    co_return auth::RotateResult{auth::RotateOutcome::token_mismatch, owner};
+        co_return auth::RotateResult{auth::RotateOutcome::session_revoked, owner, {}, {}};
+    co_return auth::RotateResult{auth::RotateOutcome::token_mismatch, owner,
+                                 std::string(state.get(0, 2)), parse_time(state.get(0, 3))};
 }
 
 Task<bool> PgSessionStore::revoke_if_current(std::string_view session_id,

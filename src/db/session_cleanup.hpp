@@ -1,6 +1,7 @@
 // The session cleanup of contract 12: deletes invalid sessions and those idle longer than the
-// refresh lifetime, in short batches (a table with millions of expired rows never holds one long
-// statement or transaction), under an advisory lock so that of N replicas only one cleans a round.
+// refresh lifetime, in short batches (a
+// table with millions of expired rows never holds one long statement or transaction), under an
+// advisory lock so that of N replicas only one cleans a round.
 #pragma once
 
 #include <boost/asio/awaitable.hpp>

@@ -73,6 +73,12 @@ constexpr std::string_view kBase = R"json({
       "version":{"type":"string","examples":["1.0.0"]},
       "gitSha":{"type":"string","description":"Short git SHA of the build, or `unknown`."},
       "buildTime":{"type":"string","format":"date-time"}}},
+    "JsonWebKeySet":{"type":"object","required":["keys"],"properties":{
+      "keys":{"type":"array","items":{"type":"object","required":["kty","crv","x","kid"],"properties":{
+        "kty":{"type":"string","enum":["OKP"]},"crv":{"type":"string","enum":["Ed25519"]},
+        "x":{"type":"string","description":"The public key, base64url."},
+        "kid":{"type":"string","description":"RFC 7638 thumbprint; access tokens name it in their header."},
+        "alg":{"type":"string","enum":["EdDSA"]},"use":{"type":"string","enum":["sig"]}}}}}},
     "TokenPair":{"type":"object","required":["accessToken","refreshToken"],"properties":{
       "accessToken":{"type":"string","minLength":20},
       "refreshToken":{"type":"string","minLength":20}}},

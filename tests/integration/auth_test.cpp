@@ -409,8 +409,8 @@ TEST_F(AuthApi, BrokenTokensAreRejected) {
                  "JWT_ACCESS_INVALID");
     expect_error(get(port(), "/auth/sessions", {{"Authorization", "Basic abc"}}), 401,
                  "Unauthorized", "UNAUTHORIZED");
-    expect_error(get(port(), "/auth/sessions", {{"Authorization", "bearer " + access}}), 401,
-                 "Unauthorized", "UNAUTHORIZED");
+    // The scheme name is case-insensitive (decisions E.2, RFC 9110 section 11.1).
+    EXPECT_EQ(get(port(), "/auth/sessions", {{"Authorization", "bearer " + access}}).status, 200);
     EXPECT_EQ(get_as("/auth/sessions", access).status, 200);
     expect_error(refresh(access), 401, "Invalid refresh token", "JWT_REFRESH_INVALID");
 

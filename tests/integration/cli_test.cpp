@@ -445,8 +445,9 @@ TEST(Healthcheck, ExitCodeFollowsReady) {
 TEST(Help, EveryCommandIsListedAndDescribesItsOptions) {
     const auto top = run_command({}, {"--help"});
     EXPECT_EQ(top.exit_code, 0);
-    for (const char* command : {"serve", "migrate", "user", "sessions", "login-attempts", "audit",
-                                "hash", "blocklist", "check-config", "healthcheck", "version"}) {
+    for (const char* command :
+         {"serve", "migrate", "user", "sessions", "login-attempts", "audit", "hash", "blocklist",
+          "check-config", "healthcheck", "keys", "version"}) {
         EXPECT_THAT(top.out, HasSubstr(std::string("\n  ") + command + " ")) << command;
     }
     const std::vector<std::pair<std::vector<std::string>, std::string>> options = {
@@ -461,7 +462,8 @@ TEST(Help, EveryCommandIsListedAndDescribesItsOptions) {
         {{"audit", "list", "--help"}, "--since"},
         {{"hash", "calibrate", "--help"}, "--target-ms"},
         {{"blocklist", "check", "--help"}, "--stats"},
-        {{"blocklist", "verify", "--help"}, "--file"}};
+        {{"blocklist", "verify", "--help"}, "--file"},
+        {{"keys", "generate", "--help"}, "--dir"}};
     for (const auto& [args, option] : options) {
         const auto r = run_command({}, args);
         EXPECT_EQ(r.exit_code, 0) << args[0];

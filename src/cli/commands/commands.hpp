@@ -20,6 +20,7 @@ void add_sessions(CLI::App& app, Runner& chosen);
 void add_login_attempts(CLI::App& app, Runner& chosen);
 void add_check_config(CLI::App& app, Runner& chosen);
 void add_healthcheck(CLI::App& app, Runner& chosen);
+void add_keys(CLI::App& app, Runner& chosen);
 void add_version(CLI::App& app, Runner& chosen);
 void add_audit(CLI::App& app, Runner& chosen);
 void add_hash(CLI::App& app, Runner& chosen);

@@ -71,8 +71,8 @@ int serve(bool migrate) {
     // Building the graph may fail too (e.g. a password blocklist file that cannot be mapped).
     std::unique_ptr<app::App> built;
     try {
-        built =
-            std::make_unique<app::App>(config, *environment->database, environment->redis, logger);
+        built = std::make_unique<app::App>(config, *environment->database, environment->redis,
+                                           environment->signing_keys, logger);
         built->start();
     } catch (const std::exception& e) {
         logger.log(Level::fatal, "Unhandled error during startup",

@@ -3,6 +3,7 @@
 // real binary. Missing node, tools or chromium fail these tests; they never skip.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -120,6 +121,73 @@ TEST(DocsBrowser, SwaggerUiShowsEveryOperationAndRegistersAUser) {
     EXPECT_GT(std::filesystem::file_size(screenshot), 50'000U);
     // The user the page registered exists.
     EXPECT_EQ(db.query_scalar(R"(SELECT count(*) FROM "User" WHERE email LIKE 'browser-%')"), "1");
+}
+
+// Issue #15: EdDSA access tokens verify in an independent implementation (`jose`) against the
+// service's own JWKS, also across a key rotation; the set never carries private material.
+TEST(JwksVerifier, EdDsaAccessTokensVerifyWithJose) {
+    TestDatabase db;
+    const std::string keys = output_path("jwks-keys");
+    std::filesystem::remove_all(keys);
+    const auto generated = portcullis::test::run_command({}, {"keys", "generate", "--dir", keys});
+    ASSERT_EQ(generated.exit_code, 0) << generated.err;
+    auto env = base_env();
+    env["DATABASE_URL"] = db.url();
+    env["AUTH_ARGON2_MEMORY_KIB"] = "8192";
+    env["AUTH_ARGON2_ITERATIONS"] = "1";
+    env["JWT_ACCESS_ALGORITHM"] = "EdDSA";
+    env["JWT_SIGNING_KEYS_DIR"] = keys;
+    const auto verify = [](std::uint16_t port, const std::vector<std::string>& tokens) {
+        std::string command = std::string(PORTCULLIS_NODE) + " " +
+                              quote(std::string(PORTCULLIS_TOOLS_SOURCE) + "/jwks_verify.mjs") +
+                              " " + quote(PORTCULLIS_TEST_TOOLS) +
+                              " http://127.0.0.1:" + std::to_string(port);
+        for (const auto& token : tokens) command += " " + quote(token);
+        return run_command(command);
+    };
+    const auto access_of = [](const HttpResponse& r) {
+        const auto at = r.body.find(R"("accessToken":")");
+        if (at == std::string::npos) return std::string();
+        const auto start = at + 15;
+        return r.body.substr(start, r.body.find('"', start) - start);
+    };
+
+    std::string first_token;
+    {
+        ServerProcess server(env, {"serve", "--migrate"});
+        ASSERT_TRUE(server.wait_healthy(30s)) << server.output();
+        const auto registered =
+            post_json(server.port(), "/auth/register",
+                      R"({"email":"jose@example.com","password":"Str0ng!Passw0rd"})");
+        ASSERT_EQ(registered.status, 201) << registered.body;
+        first_token = access_of(registered);
+        const auto verified = verify(server.port(), {first_token});
+        std::cout << verified.output << std::endl;
+        EXPECT_EQ(verified.exit_code, 0) << verified.output;
+        EXPECT_NE(verified.output.find(R"("alg":"EdDSA")"), std::string::npos);
+        EXPECT_EQ(get(server.port(), "/auth/sessions", {{"Authorization", "Bearer " + first_token}})
+                      .status,
+                  200);
+    }
+    // A second key signs from the next start; the first one's tokens keep verifying.
+    ASSERT_EQ(portcullis::test::run_command({}, {"keys", "generate", "--dir", keys}).exit_code, 0);
+    ServerProcess server(env);
+    ASSERT_TRUE(server.wait_healthy(30s)) << server.output();
+    const auto jwks = get(server.port(), "/.well-known/jwks.json");
+    ASSERT_EQ(jwks.status, 200);
+    EXPECT_EQ(std::count(jwks.body.begin(), jwks.body.end(), '{'), 3) << jwks.body;  // set + 2 keys
+    EXPECT_EQ(jwks.body.find(R"("d")"), std::string::npos);
+    const auto login = post_json(server.port(), "/auth/login",
+                                 R"({"email":"jose@example.com","password":"Str0ng!Passw0rd"})");
+    ASSERT_EQ(login.status, 200) << login.body;
+    const std::string second_token = access_of(login);
+    EXPECT_NE(second_token.substr(0, second_token.find('.')),
+              first_token.substr(0, first_token.find('.')));  // another kid
+    const auto both = verify(server.port(), {first_token, second_token});
+    EXPECT_EQ(both.exit_code, 0) << both.output;
+    EXPECT_EQ(
+        get(server.port(), "/auth/sessions", {{"Authorization", "Bearer " + first_token}}).status,
+        200);
 }
 
 }  // namespace

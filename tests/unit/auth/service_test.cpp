@@ -18,11 +18,18 @@ TimePoint fixed_now() {
     return TimePoint{std::chrono::seconds(1'800'000'000)};
 }
 
+// A clock the grace-window tests move forward.
+TimePoint g_now = fixed_now();
+TimePoint movable_now() {
+    return g_now;
+}
+
 struct FakeStores final : UserStore, SessionStore, AttemptCounter {
     struct SessionRow {
         std::string user_id;
         std::string token;
         bool valid = true;
+        TimePoint updated_at{};
     };
     std::map<std::string, User> users;  // by id
     std::map<std::string, SessionRow> sessions;
@@ -52,11 +59,11 @@ struct FakeStores final : UserStore, SessionStore, AttemptCounter {
         User user{std::string(id), std::string(email), std::string(hash), Role::user, {}};
         if (verified) user.email_verified_at = now;
         users[user.id] = user;
-        if (session) sessions[session->id] = {user.id, session->token_hash, true};
+        if (session) sessions[session->id] = {user.id, session->token_hash, true, now};
         co_return user;
     }
     Task<void> create(std::string_view user_id, const NewSession& session, TimePoint) override {
-        sessions[session.id] = {std::string(user_id), session.token_hash, true};
+        sessions[session.id] = {std::string(user_id), session.token_hash, true, {}};
         co_return;
     }
     Task<Principal> load_principal(std::string_view user_id, std::string_view session_id) override {
@@ -70,28 +77,31 @@ struct FakeStores final : UserStore, SessionStore, AttemptCounter {
         co_return p;
     }
     Task<RotateResult> rotate(std::string_view session_id, std::string_view presented,
-                              std::string_view next, TimePoint) override {
+                              std::string_view next, TimePoint now) override {
         const auto s = sessions.find(std::string(session_id));
-        if (s == sessions.end()) co_return RotateResult{RotateOutcome::session_missing, {}};
+        if (s == sessions.end()) co_return RotateResult{RotateOutcome::session_missing, {}, {}, {}};
         if (!s->second.valid)
-            co_return RotateResult{RotateOutcome::session_revoked, s->second.user_id};
+            co_return RotateResult{RotateOutcome::session_revoked, s->second.user_id, {}, {}};
         if (s->second.token != presented) {
-            co_return RotateResult{RotateOutcome::token_mismatch, s->second.user_id};
+            co_return RotateResult{RotateOutcome::token_mismatch, s->second.user_id,
+                                   s->second.token, s->second.updated_at};
         }
         s->second.token = std::string(next);
-        co_return RotateResult{RotateOutcome::rotated, s->second.user_id};
+        // As the database keeps it: milliseconds.
+        s->second.updated_at = std::chrono::floor<std::chrono::milliseconds>(now);
+        co_return RotateResult{RotateOutcome::rotated, s->second.user_id, {}, {}};
     }
     Task<bool> revoke_if_current(std::string_view session_id, std::string_view hash,
                                  TimePoint) override {
         const auto s = sessions.find(std::string(session_id));
         if (s == sessions.end() || !s->second.valid || s->second.token != hash) co_return false;
-        s->second = {s->second.user_id, "", false};
+        s->second = {s->second.user_id, "", false, {}};
         co_return true;
     }
     Task<void> revoke_all(std::string_view user_id, TimePoint) override {
         ++revoke_all_calls;
         for (auto& [id, s] : sessions) {
-            if (s.user_id == user_id) s = {s.user_id, "", false};
+            if (s.user_id == user_id) s = {s.user_id, "", false, {}};
         }
         co_return;
     }
@@ -194,6 +204,68 @@ TEST_F(AuthServiceTest, ReplayedRefreshTokenRevokesEverySessionOfTheUser) {
     EXPECT_EQ(
         std::get<AuthError>(run(service_.refresh(std::get<TokenPair>(rotated).refresh_token))),
         AuthError::session_invalid);
+}
+
+// Issue #15: within the grace window a rotated-out token gets the pair its first use got.
+class RefreshGraceTest : public ::testing::Test {
+protected:
+    RefreshGraceTest()
+        : cpu_(1, 8),
+          service_(AuthSettings{.access_ttl = std::chrono::minutes(15),
+                                .refresh_ttl = std::chrono::hours(24),
+                                .verification_required = false,
+                                .lockout = {},
+                                .argon2 = {8192, 1},
+                                .refresh_reuse_grace = std::chrono::seconds(10)},
+                   stores_, stores_, stores_, cpu_, "access-secret-0123456789abcdef-0123456789",
+                   "refresh-secret-0123456789abcdef-012345", &movable_now) {
+        g_now = fixed_now();
+    }
+
+    TokenPair refreshed(const std::string& token) {
+        auto outcome = run(service_.refresh(token));
+        EXPECT_TRUE(std::holds_alternative<TokenPair>(outcome));
+        return std::holds_alternative<TokenPair>(outcome) ? std::get<TokenPair>(outcome)
+                                                          : TokenPair{};
+    }
+
+    FakeStores stores_;
+    CpuPool cpu_;
+    AuthService service_;
+};
+
+TEST_F(RefreshGraceTest, ARetryWithinTheWindowGetsTheSamePair) {
+    auto outcome = run(service_.register_user("a@example.com", "Str0ng!Passw0rd"));
+    const TokenPair first = *std::get<Registration>(outcome).tokens;
+    const TokenPair second = refreshed(first.refresh_token);
+    g_now += std::chrono::seconds(9);
+    const TokenPair retried = refreshed(first.refresh_token);
+    EXPECT_EQ(retried.access_token, second.access_token);
+    EXPECT_EQ(retried.refresh_token, second.refresh_token);
+    EXPECT_EQ(stores_.revoke_all_calls, 0);
+    // Nothing of the pair is stored: the session holds only the hash of its current token.
+    EXPECT_EQ(stores_.sessions.begin()->second.token.size(), 64U);
+    // The successor rotates on as usual.
+    refreshed(second.refresh_token);
+}
+
+TEST_F(RefreshGraceTest, AfterTheWindowOrForAGrandparentReuseIsDetected) {
+    auto outcome = run(service_.register_user("a@example.com", "Str0ng!Passw0rd"));
+    const TokenPair first = *std::get<Registration>(outcome).tokens;
+    const TokenPair second = refreshed(first.refresh_token);
+    const TokenPair third = refreshed(second.refresh_token);
+    // `first` is a grandparent now: its window does not reopen.
+    EXPECT_EQ(std::get<AuthError>(run(service_.refresh(first.refresh_token))),
+              AuthError::refresh_reuse);
+    EXPECT_EQ(stores_.revoke_all_calls, 1);
+    (void)third;
+
+    auto again = run(service_.register_user("b@example.com", "Str0ng!Passw0rd"));
+    const TokenPair b1 = *std::get<Registration>(again).tokens;
+    refreshed(b1.refresh_token);
+    g_now += std::chrono::seconds(10);  // the window is [rotation, rotation + 10 s)
+    EXPECT_EQ(std::get<AuthError>(run(service_.refresh(b1.refresh_token))),
+              AuthError::refresh_reuse);
 }
 
 TEST_F(AuthServiceTest, LogoutWithARotatedOutTokenKeepsTheSession) {
