@@ -70,17 +70,19 @@ auth::Task<auth::RotateResult> MemoryStores::rotate(std::string_view session_id,
                                                     auth::TimePoint now) {
     const auto it = sessions_.find(session_id);
     if (it == sessions_.end())
-        co_return auth::RotateResult{auth::RotateOutcome::session_missing, {}};
+        co_return auth::RotateResult{auth::RotateOutcome::session_missing, {}, {}, {}};
     Session& session = it->second;
     if (!session.valid) {
-        co_return auth::RotateResult{auth::RotateOutcome::session_revoked, session.user_id};
+        co_return auth::RotateResult{auth::RotateOutcome::session_revoked, session.user_id, {}, {}};
     }
     if (session.token_hash != presented_hash) {
-        co_return auth::RotateResult{auth::RotateOutcome::token_mismatch, session.user_id};
+        // What the grace window compares its derived successor with, as the real store answers.
+        co_return auth::RotateResult{auth::RotateOutcome::token_mismatch, session.user_id,
+                                     session.token_hash, session.updated};
     }
     session.token_hash = std::string(new_hash);
     session.updated = now;
-    co_return auth::RotateResult{auth::RotateOutcome::rotated, session.user_id};
+    co_return auth::RotateResult{auth::RotateOutcome::rotated, session.user_id, {}, {}};
 }
 
 auth::Task<bool> MemoryStores::revoke_if_current(std::string_view session_id,

@@ -67,7 +67,8 @@ TEST_F(BodyParsing, BodiesOverTheLimitAre413AndExactlyTheLimitPasses) {
     const std::string over = "{\"a\":\"" + std::string(1024 - 7, 'x') + "\"}";
     const auto r = post(over, "application/json");
     EXPECT_EQ(r.status, 413);
-    EXPECT_EQ(r.body, R"({"error":{"message":"request entity too large","code":"PAYLOAD_TOO_LARGE"}})");
+    EXPECT_EQ(r.body,
+              R"({"error":{"message":"request entity too large","code":"PAYLOAD_TOO_LARGE"}})");
     expect_pipeline_headers(r);
 }
 
@@ -112,7 +113,9 @@ TEST_F(BodyParsing, DeflateBodiesAreTheZlibFormat) {
 TEST_F(BodyParsing, NonUtfCharsetIs415) {
     const auto r = post("{}", "application/json; charset=latin1");
     EXPECT_EQ(r.status, 415);
-    EXPECT_EQ(r.body, R"({"error":{"message":"unsupported charset \"LATIN1\"","code":"UNSUPPORTED_MEDIA_TYPE"}})");
+    EXPECT_EQ(
+        r.body,
+        R"({"error":{"message":"unsupported charset \"LATIN1\"","code":"UNSUPPORTED_MEDIA_TYPE"}})");
     expect_pipeline_headers(r);
     EXPECT_EQ(post("{}", "application/json; charset=utf-16le").status, 404);
 }
@@ -120,7 +123,9 @@ TEST_F(BodyParsing, NonUtfCharsetIs415) {
 TEST_F(BodyParsing, UnsupportedContentEncodingIs415) {
     const auto r = post("{}", "application/json", {{"Content-Encoding", "compress"}});
     EXPECT_EQ(r.status, 415);
-    EXPECT_EQ(r.body, R"({"error":{"message":"unsupported content encoding \"compress\"","code":"UNSUPPORTED_MEDIA_TYPE"}})");
+    EXPECT_EQ(
+        r.body,
+        R"({"error":{"message":"unsupported content encoding \"compress\"","code":"UNSUPPORTED_MEDIA_TYPE"}})");
 }
 
 TEST_F(BodyParsing, ExpectContinueIsAnswered) {
@@ -149,7 +154,9 @@ TEST_F(BodyParsing, BodyShorterThanItsContentLengthIs400) {
     connection.shutdown_write();
     const auto r = connection.read_response();
     EXPECT_EQ(r.status, 400);
-    EXPECT_EQ(r.body, R"({"error":{"message":"request size did not match content length","code":"BAD_REQUEST"}})");
+    EXPECT_EQ(
+        r.body,
+        R"({"error":{"message":"request size did not match content length","code":"BAD_REQUEST"}})");
     expect_pipeline_headers(r);
     EXPECT_TRUE(connection.closed_by_peer());
 }

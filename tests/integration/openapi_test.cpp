@@ -148,8 +148,8 @@ TEST_F(OpenApiServer, EveryDocumentedOperationIsServedAndValidatesWithTheDocumen
             }
             const std::string upper = method == "get" ? "GET" : "POST";
             const auto r = call(upper, concrete, "{}");
-            // A route that is not served answers the generic 404 (no code).
-            EXPECT_NE(r.body, R"({"error":{"message":"Not Found"}})");
+            // A route that is not served answers the router's 404 (USER_NOT_FOUND is a route's).
+            EXPECT_NE(r.body, R"({"error":{"message":"Not Found","code":"NOT_FOUND"}})");
             const auto& operation = op.as_object();
             if (!operation.contains("requestBody")) continue;
             // Bearer routes authenticate before they validate (as /protected/users does): without
@@ -359,7 +359,7 @@ TEST(DocsUi, ProductionServesTheDocumentButNoDocs) {
     for (const char* path : {"/docs", "/docs/", "/docs/swagger-ui-bundle.js"}) {
         const auto r = get(server.port(), path);
         EXPECT_EQ(r.status, 404) << path;
-        EXPECT_EQ(r.body, R"({"error":{"message":"Not Found"}})") << path;
+        EXPECT_EQ(r.body, R"({"error":{"message":"Not Found","code":"NOT_FOUND"}})") << path;
     }
     const auto document = get(server.port(), "/openapi.json", {{"Accept-Encoding", "gzip"}});
     EXPECT_EQ(document.status, 200);

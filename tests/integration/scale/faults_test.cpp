@@ -59,8 +59,9 @@ TEST(Faults, ProbesNeverWaitOnAFrozenRedis) {
 
 // Registers a user on `port`; returns {access token, user id} via the protected read path.
 std::pair<std::string, std::string> register_user(std::uint16_t port) {
-    const auto r = post_json(port, "/auth/register",
-                             R"({"email":"frozen@example.com","password":"Frozen-password-1234"})");
+    const auto r =
+        post_json(port, "/auth/register",
+                  R"({"email":"frozen@example.com","password":"Ice-cold-passphrase-1234"})");
     if (r.status != 201) throw std::runtime_error("register failed: " + r.body);
     const auto at = r.body.find("\"accessToken\":\"") + 15;
     const std::string access = r.body.substr(at, r.body.find('"', at) - at);

@@ -108,11 +108,10 @@ TEST(RedisClusterStore, LimitsAndLockoutAreExactAcrossReplicasAndNodes) {
     const auto locked = [](const HttpResponse& r) {
         return r.status == 429 && r.body.find("LOGIN_LOCKED") != std::string::npos;
     };
-    ASSERT_EQ(post_json(c.port(), "/auth/register",
-                        R"({"email":")" + email + R"(","password":"Cluster-pass-123"})",
-                        {{"X-Forwarded-For", "198.51.100.200"}})
-                  .status,
-              201);
+    const auto registered = post_json(
+        c.port(), "/auth/register", R"({"email":")" + email + R"(","password":"Cluster-pass-123"})",
+        {{"X-Forwarded-For", "198.51.100.200"}});
+    ASSERT_EQ(registered.status, 201) << registered.body << c.output();
     EXPECT_EQ(login(c.port(), "Wrong-pass-12345").status, 401);
     EXPECT_EQ(login(d.port(), "Wrong-pass-12345").status, 401);
     EXPECT_EQ(login(c.port(), "Wrong-pass-12345").status, 401);
