@@ -1065,8 +1065,9 @@ row_portcullis_refresh() {
     refresh_row "$REFRESH_ROW"
 }
 
-# The same with the grace window on (issue #15): every rotation also seals and stores the pair it
-# hands out, in the same statement; the row should stay within 10 % of the plain one.
+# The same with the grace window on (issue #15): a rotation stores nothing more (a retry's pair is
+# derived from the rotated-out token and the session's rotation time); the row should stay within
+# 10 % of the plain one.
 row_portcullis_refresh_grace() {
     refresh_row "$GRACE_REFRESH_ROW" AUTH_REFRESH_REUSE_GRACE_SECONDS=10
 }

@@ -6,7 +6,6 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include <openssl/sha.h>
 
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
@@ -20,8 +19,10 @@
 #include <thread>
 #include <vector>
 
+#include "fresh_server.hpp"
 #include "http_client.hpp"
 #include "server_process.hpp"
+#include "sha256.hpp"
 #include "test_database.hpp"
 #include "totp.hpp"
 
@@ -52,50 +53,24 @@ const std::set<std::string> kAllTypes{"user.registered",
                                       "role.changed",
                                       "sessions.revoked"};
 
-std::string sha256_lower(const std::string& text) {
-    unsigned char digest[SHA256_DIGEST_LENGTH];
-    SHA256(reinterpret_cast<const unsigned char*>(text.data()), text.size(), digest);
-    static constexpr char kHex[] = "0123456789abcdef";
-    std::string out;
-    for (const unsigned char b : digest) {
-        out.push_back(kHex[b >> 4]);
-        out.push_back(kHex[b & 0x0f]);
-    }
-    return out;
-}
-
 std::string field(const HttpResponse& r, const char* name) {
     return std::string(boost::json::parse(r.body).at(name).as_string());
 }
 
-class Audit : public ::testing::Test {
+class Audit : public ::testing::Test, protected FreshServer {
 protected:
-    void SetUp() override { db_ = std::make_unique<TestDatabase>(); }
-
     Env env(Env overrides = {}) const {
-        auto e = base_env();
-        e["DATABASE_URL"] = db_->url();
-        e["AUTH_ARGON2_MEMORY_KIB"] = "8192";
-        e["AUTH_ARGON2_ITERATIONS"] = "1";
-        e["AUTH_MFA_ENCRYPTION_KEY"] = "test-mfa-key-0123456789abcdef-0123456789";
-        e["AUTH_LOGIN_MAX_ATTEMPTS"] = "2";
-        for (auto& [k, v] : overrides) e[k] = v;
-        return e;
+        overrides.try_emplace("AUTH_MFA_ENCRYPTION_KEY",
+                              "test-mfa-key-0123456789abcdef-0123456789");
+        overrides.try_emplace("AUTH_LOGIN_MAX_ATTEMPTS", "2");
+        return fresh_env(overrides);
     }
 
-    void start(Env overrides = {}) {
-        server_ = std::make_unique<ServerProcess>(env(std::move(overrides)),
-                                                  std::vector<std::string>{"serve", "--migrate"});
-        ASSERT_TRUE(server_->wait_healthy(30s)) << server_->output();
-        // The cleanup round at start must not race the sessions this test revokes.
-        ASSERT_TRUE(server_->wait_startup_cleanup()) << server_->output();
-    }
+    void start(Env overrides = {}) { server_ = launch(env(std::move(overrides))); }
 
     HttpResponse post(const std::string& path, const std::string& body,
                       const std::string& access_token = {}) {
-        std::vector<std::pair<std::string, std::string>> headers{{"User-Agent", "audit-test/1"}};
-        if (!access_token.empty()) headers.emplace_back("Authorization", "Bearer " + access_token);
-        return post_json(server_->port(), path, body, std::move(headers));
+        return post_as(server_->port(), path, body, access_token, {{"User-Agent", "audit-test/1"}});
     }
     HttpResponse login(const std::string& password) {
         return post("/auth/login",
@@ -131,7 +106,6 @@ protected:
         return types;
     }
 
-    std::unique_ptr<TestDatabase> db_;
     std::unique_ptr<ServerProcess> server_;
 };
 
@@ -197,7 +171,7 @@ TEST_F(Audit, EveryEventTypeAppearsInTheApiAndTheCli) {
     const std::string reset_token = "reset-token-of-the-audit-test-0123456789abc";
     db_->exec(R"(INSERT INTO "PasswordResetToken" (id, "userId", "tokenHash", "expiresAt")
                  SELECT gen_random_uuid()::text, id, ')" +
-              sha256_lower(reset_token) + R"(', (now() AT TIME ZONE 'UTC') + interval '10 minutes'
+              sha256_hex(reset_token) + R"(', (now() AT TIME ZONE 'UTC') + interval '10 minutes'
                  FROM "User")");
     EXPECT_EQ(post("/auth/reset-password",
                    R"({"token":")" + reset_token + R"(","password":")" + kResetPassword + R"("})")

@@ -15,6 +15,7 @@
 #include <thread>
 #include <vector>
 
+#include "fresh_server.hpp"
 #include "harness.hpp"
 #include "http_client.hpp"
 #include "server_process.hpp"
@@ -43,26 +44,19 @@ std::string code_of(const HttpResponse& r) {
     return str(body.at("error").as_object(), "code");
 }
 
-class Mfa : public ::testing::TestWithParam<const char*> {
+class Mfa : public ::testing::TestWithParam<const char*>, protected FreshServer {
 protected:
-    void SetUp() override { db_ = std::make_unique<TestDatabase>(); }
-
     Env env(Env overrides = {}) const {
-        auto e = base_env();
-        e["DATABASE_URL"] = db_->url();
-        e["AUTH_ARGON2_MEMORY_KIB"] = "8192";
-        e["AUTH_ARGON2_ITERATIONS"] = "1";
-        e["AUTH_MFA_ENCRYPTION_KEY"] = kMfaKey;
-        e["AUTH_MFA_ISSUER"] = "Portcullis Test";
-        if (std::string(GetParam()) == "redis") e["RATE_LIMIT_REDIS_URL"] = require_redis();
-        for (auto& [k, v] : overrides) e[k] = v;
-        return e;
+        overrides.try_emplace("AUTH_MFA_ENCRYPTION_KEY", kMfaKey);
+        overrides.try_emplace("AUTH_MFA_ISSUER", "Portcullis Test");
+        if (std::string(GetParam()) == "redis") {
+            overrides.try_emplace("RATE_LIMIT_REDIS_URL", require_redis());
+        }
+        return fresh_env(overrides);
     }
 
     void start(Env overrides = {}) {
-        server_ = std::make_unique<ServerProcess>(env(std::move(overrides)),
-                                                  std::vector<std::string>{"serve", "--migrate"});
-        ASSERT_TRUE(server_->wait_healthy(30s)) << server_->output();
+        server_ = launch(env(std::move(overrides)));
         ASSERT_TRUE(poll_until(
             server_->port(), "/ready", [](const HttpResponse& r) { return r.status == 200; }, 10s))
             << server_->output();
@@ -70,9 +64,7 @@ protected:
 
     HttpResponse post(const std::string& path, const std::string& body,
                       const std::string& access_token = {}) {
-        std::vector<std::pair<std::string, std::string>> headers;
-        if (!access_token.empty()) headers.emplace_back("Authorization", "Bearer " + access_token);
-        return post_json(server_->port(), path, body, std::move(headers));
+        return post_as(server_->port(), path, body, access_token);
     }
 
     HttpResponse login(const std::string& password = kPassword) {
@@ -125,7 +117,6 @@ protected:
         ASSERT_EQ(recovery_.size(), 10U);
     }
 
-    std::unique_ptr<TestDatabase> db_;
     std::unique_ptr<ServerProcess> server_;
     std::string access_;
     std::string secret_;

@@ -22,6 +22,7 @@
 #include <thread>
 #include <vector>
 
+#include "fresh_server.hpp"
 #include "http_client.hpp"
 #include "server_process.hpp"
 #include "test_database.hpp"
@@ -131,30 +132,15 @@ void write_hibp_file(const std::string& path, std::size_t lines,
     std::fclose(out);
 }
 
-class Passwords : public ::testing::Test {
+class Passwords : public ::testing::Test, protected FreshServer {
 protected:
-    void SetUp() override { db_ = std::make_unique<TestDatabase>(); }
+    Env env(const Env& overrides = {}) const { return fresh_env(overrides); }
 
-    Env env(Env overrides = {}) const {
-        auto e = base_env();
-        e["DATABASE_URL"] = db_->url();
-        e["AUTH_ARGON2_MEMORY_KIB"] = "8192";
-        e["AUTH_ARGON2_ITERATIONS"] = "1";
-        for (auto& [k, v] : overrides) e[k] = v;
-        return e;
-    }
-
-    void start(Env overrides = {}) {
-        server_ = std::make_unique<ServerProcess>(env(std::move(overrides)),
-                                                  std::vector<std::string>{"serve", "--migrate"});
-        ASSERT_TRUE(server_->wait_healthy(30s)) << server_->output();
-    }
+    void start(const Env& overrides = {}) { server_ = launch(env(overrides)); }
 
     HttpResponse post(const std::string& path, const std::string& body,
                       const std::string& access_token = {}) {
-        std::vector<std::pair<std::string, std::string>> headers;
-        if (!access_token.empty()) headers.emplace_back("Authorization", "Bearer " + access_token);
-        return post_json(server_->port(), path, body, std::move(headers));
+        return post_as(server_->port(), path, body, access_token);
     }
     HttpResponse register_user(const std::string& email, const std::string& password) {
         return post("/auth/register",
@@ -165,7 +151,6 @@ protected:
                     R"({"email":")" + email + R"(","password":")" + password + R"("})");
     }
 
-    std::unique_ptr<TestDatabase> db_;
     std::unique_ptr<ServerProcess> server_;
 };
 

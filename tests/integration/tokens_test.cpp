@@ -20,6 +20,7 @@
 #include <thread>
 #include <vector>
 
+#include "fresh_server.hpp"
 #include "http_client.hpp"
 #include "server_process.hpp"
 #include "sha256.hpp"
@@ -63,28 +64,16 @@ std::string code_of(const HttpResponse& r) {
     return std::string(body.at("error").as_object().at("code").as_string());
 }
 
-class TokenFeatures : public ::testing::Test {
+class TokenFeatures : public ::testing::Test, protected FreshServer {
 protected:
-    void SetUp() override { db_ = std::make_unique<TestDatabase>(); }
-
     Env env(Env overrides = {}) const {
-        auto e = base_env();
-        e["DATABASE_URL"] = db_->url();
-        e["AUTH_ARGON2_MEMORY_KIB"] = "8192";
-        e["AUTH_ARGON2_ITERATIONS"] = "1";
-        e["JWT_ACCESS_SECRET"] = kAccessSecret;
-        e["JWT_REFRESH_SECRET"] = kRefreshSecret;
-        for (auto& [k, v] : overrides) e[k] = v;
-        return e;
+        overrides.try_emplace("JWT_ACCESS_SECRET", kAccessSecret);
+        overrides.try_emplace("JWT_REFRESH_SECRET", kRefreshSecret);
+        return fresh_env(overrides);
     }
 
     std::unique_ptr<ServerProcess> start(Env overrides = {}) {
-        auto server = std::make_unique<ServerProcess>(
-            env(std::move(overrides)), std::vector<std::string>{"serve", "--migrate"});
-        EXPECT_TRUE(server->wait_healthy(30s)) << server->output();
-        // The cleanup round at start must not remove rows halfway through a test.
-        EXPECT_TRUE(server->wait_startup_cleanup()) << server->output();
-        return server;
+        return launch(env(std::move(overrides)));
     }
 
     static Pair signed_up(const ServerProcess& server, const std::string& email) {
@@ -101,8 +90,6 @@ protected:
     static int sessions_status(const ServerProcess& server, const std::string& access) {
         return get(server.port(), "/auth/sessions", {{"Authorization", "Bearer " + access}}).status;
     }
-
-    std::unique_ptr<TestDatabase> db_;
 };
 
 // Twenty tabs refresh with one token at once: with a grace window every one gets the same pair,
