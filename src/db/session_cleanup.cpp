@@ -2,16 +2,17 @@
 #include "db/session_cleanup.hpp"
 
 #include <charconv>
-#include <exception>
+#include <functional>
 #include <string>
 #include <vector>
+
+#include "db/advisory_lock.hpp"
 
 namespace portcullis::db {
 namespace {
 
 // A key of our own (Prisma's migrate lock is 72707369): "Port" in ASCII.
-constexpr Statement kTryLock{"cleanup_try_lock", "SELECT pg_try_advisory_lock(1349480052)"};
-constexpr Statement kUnlock{"cleanup_unlock", "SELECT pg_advisory_unlock(1349480052)"};
+constexpr std::int64_t kLockKey = 1349480052;
 
 // Keyset pagination over the primary key: each statement examines at most $2 rows after the
 // last id seen, deletes those that qualify and reports where it stopped. Its cost is bounded by
@@ -33,50 +34,31 @@ std::int64_t to_int(std::string_view text) {
     return value;
 }
 
-Clock::time_point deadline_of(const Pool& pool) {
-    return Clock::now() + pool.options().statement_timeout;
-}
-
 }  // namespace
 
 boost::asio::awaitable<SessionCleanupResult> cleanup_sessions(Pool& pool,
                                                               const SessionCleanupOptions& options,
                                                               SystemTime now,
                                                               const std::atomic<bool>* stop) {
-    Lease lease = co_await pool.acquire(deadline_of(pool));
-    const Result locked = co_await lease->execute(kTryLock, {}, deadline_of(pool));
-    SessionCleanupResult result;
-    if (locked.rows() != 1 || locked.get(0, 0) != "t") co_return result;
-    result.ran = true;
-
     std::optional<std::string> cutoff;
     if (options.refresh_ttl && options.refresh_ttl->count() > 0) {
         cutoff = to_sql_timestamp(now - *options.refresh_ttl);
     }
-    std::exception_ptr failure;
-    try {
+    SessionCleanupResult result;
+    // Named: GCC 12 destroys a temporary that lives across a co_await twice.
+    const std::function<boost::asio::awaitable<void>(Lease&)> work =
+        [&](Lease& lease) -> boost::asio::awaitable<void> {
         std::string after;  // every id sorts after the empty string
-        for (;;) {
-            if (stop != nullptr && stop->load()) break;
+        while (stop == nullptr || !stop->load()) {
             const std::vector<Param> params{after, std::to_string(options.batch_size), cutoff};
-            const Result batch = co_await lease->execute(kDeleteBatch, params, deadline_of(pool));
+            const Result batch =
+                co_await lease->execute(kDeleteBatch, params, statement_deadline(pool));
             result.removed += to_int(batch.get(0, 1));
             if (batch.is_null(0, 0)) break;  // past the last row
             after = std::string(batch.get(0, 0));
         }
-    } catch (...) {
-        failure = std::current_exception();
-    }
-    // A healthy connection goes back to the pool, so it must not keep the lock; a broken one
-    // has lost it with its session.
-    if (lease->healthy()) {
-        try {
-            co_await lease->execute(kUnlock, {}, deadline_of(pool));
-        } catch (...) {
-            if (!failure) failure = std::current_exception();
-        }
-    }
-    if (failure) std::rethrow_exception(failure);
+    };
+    result.ran = co_await under_advisory_lock(pool, kLockKey, work);
     co_return result;
 }
 
