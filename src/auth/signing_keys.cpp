@@ -7,7 +7,6 @@
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
-#include <cstdio>
 #include <cstring>
 #include <ctime>
 #include <filesystem>
@@ -78,8 +77,7 @@ std::string write_new_signing_key(const std::string& dir, const Ed25519Key& key)
     std::string path;
     int fd = -1;
     for (int n = 0; fd < 0 && n < 100; ++n) {
-        char sequence[8];
-        std::snprintf(sequence, sizeof sequence, "-%02d", n);
+        const std::string sequence = (n < 10 ? "-0" : "-") + std::to_string(n);
         path = (fs::path(dir) / (std::string(name) + sequence + ".pem")).string();
         fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL, 0600);
         if (fd < 0 && errno != EEXIST) {
