@@ -62,8 +62,18 @@ void lint(const std::string& name, const Env& overrides) {
     for (const auto& [k, v] : overrides) env[k] = v;
     ServerProcess server(env);
     ASSERT_TRUE(server.wait_healthy()) << server.output();
+    // A closed-mode limiter refuses requests until every I/O thread has its Redis connection
+    // (/health does not wait on Redis).
+    if (overrides.contains("RATE_LIMIT_REDIS_URL")) {
+        ASSERT_TRUE(server.wait_for_line(
+            [](const boost::json::value& line) {
+                return json_string_at(line, {"msg"}) == "Rate limit store connected";
+            },
+            10s))
+            << server.output();
+    }
     const auto r = get(server.port(), "/openapi.json");
-    ASSERT_EQ(r.status, 200);
+    ASSERT_EQ(r.status, 200) << r.body;
     const auto file = output_path("openapi-" + name + ".json");
     std::ofstream(file, std::ios::binary) << r.body;
 
