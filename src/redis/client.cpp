@@ -154,6 +154,9 @@ asio::awaitable<Reply> Client::exchange(const std::shared_ptr<Link>& link,
 }
 
 asio::awaitable<void> Client::write_loop(std::shared_ptr<Link> link) {
+    // The client may be released (stop, failover) while a write is under way: it lives until the
+    // loop has seen its link close.
+    const auto self = shared_from_this();
     std::string chunk;
     while (!link->outgoing.empty() && !link->closed) {
         chunk.clear();
@@ -168,6 +171,8 @@ asio::awaitable<void> Client::write_loop(std::shared_ptr<Link> link) {
 }
 
 asio::awaitable<void> Client::read_loop(std::shared_ptr<Link> link) {
+    // As in write_loop: the read that fails once the link closes still calls close_link().
+    const auto self = shared_from_this();
     std::array<char, 16384> buffer{};
     while (!link->closed) {
         auto [ec, n] = co_await link->socket.async_read_some(asio::buffer(buffer), kTuple);
