@@ -239,7 +239,8 @@ std::string mask_key_values(std::string_view text) {
         out.push_back(text[i++]);
         copy_blanks();
         const std::size_t value_start = i;
-        if (i < text.size() && text[i] == '\'') {
+        const bool quoted = i < text.size() && text[i] == '\'';
+        if (quoted) {
             ++i;
             bool closed = false;
             while (i < text.size() && !closed) {
@@ -258,8 +259,10 @@ std::string mask_key_values(std::string_view text) {
             while (i < text.size() && !is_blank(text[i])) i += text[i] == '\\' ? 2u : 1u;
             i = std::min(i, text.size());
         }
-        out.append(key == "password" ? std::string_view("***")
-                                     : text.substr(value_start, i - value_start));
+        // A quoted password keeps its quotes: the text after a closing quote may follow it
+        // without a blank, and must still read as the next pair, not as more of the password.
+        const std::string_view mask = quoted ? "'***'" : "***";
+        out.append(key == "password" ? mask : text.substr(value_start, i - value_start));
     }
     const auto rest = text.substr(i);
     const bool names_password = in_password || rest.find("password") != std::string_view::npos;
