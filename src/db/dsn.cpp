@@ -101,19 +101,25 @@ std::optional<ConnectionSettings> parse_uri(std::string_view text, std::string& 
     return settings;
 }
 
+// What ends a keyword or an unquoted value for libpq (isspace() in the C locale): reading fewer
+// would take `password<TAB>=` for another keyword, whose value the mask would then show.
+bool is_blank(char c) {
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+}
+
 // libpq's key=value grammar: values may be single-quoted with backslash escapes.
 std::optional<ConnectionSettings> parse_key_values(std::string_view text, std::string& error) {
     ConnectionSettings settings;
     settings.masked = mask_database_url(text);
     std::size_t i = 0;
     auto skip_space = [&] {
-        while (i < text.size() && (text[i] == ' ' || text[i] == '\t' || text[i] == '\n')) ++i;
+        while (i < text.size() && is_blank(text[i])) ++i;
     };
     while (true) {
         skip_space();
         if (i >= text.size()) break;
         const std::size_t key_start = i;
-        while (i < text.size() && text[i] != '=' && text[i] != ' ') ++i;
+        while (i < text.size() && text[i] != '=' && !is_blank(text[i])) ++i;
         std::string key(text.substr(key_start, i - key_start));
         skip_space();
         if (i >= text.size() || text[i] != '=') {
@@ -143,7 +149,7 @@ std::optional<ConnectionSettings> parse_key_values(std::string_view text, std::s
                 return std::nullopt;
             }
         } else {
-            while (i < text.size() && text[i] != ' ' && text[i] != '\t' && text[i] != '\n') {
+            while (i < text.size() && !is_blank(text[i])) {
                 if (text[i] == '\\' && i + 1 < text.size()) ++i;
                 value.push_back(text[i++]);
             }
@@ -164,10 +170,6 @@ std::optional<ConnectionSettings> parse_key_values(std::string_view text, std::s
     }
     apply_schema(settings);
     return settings;
-}
-
-bool is_blank(char c) {
-    return c == ' ' || c == '\t' || c == '\n';
 }
 
 // Percent-decoding, for comparing query keys as libpq reads them (`pass%77ord` is `password`).
@@ -231,7 +233,7 @@ std::string mask_key_values(std::string_view text) {
         copy_blanks();
         if (i >= text.size()) return out;
         const std::size_t key_start = i;
-        while (i < text.size() && text[i] != '=' && text[i] != ' ') ++i;
+        while (i < text.size() && text[i] != '=' && !is_blank(text[i])) ++i;
         const std::string_view key = text.substr(key_start, i - key_start);
         out.append(key);
         copy_blanks();

@@ -153,5 +153,20 @@ TEST(MaskDatabaseUrl, MaskedKeyValuesReadAsTheOriginal) {
     EXPECT_EQ(parse(masked).params, expected);
 }
 
+TEST(MaskDatabaseUrl, PairsEndAtEveryBlankLibpqKnows) {
+    // libpq ends keywords and values at any isspace() byte. A keyword ended at a space only, so
+    // `password<TAB>=` was an unknown keyword with its value shown in the masked text, and after
+    // a CR the next pair was part of the value before it.
+    const auto tab = parse("host=h password\t=tab-secret");
+    EXPECT_EQ(param(tab, "password"), "tab-secret");
+    EXPECT_EQ(tab.masked, "host=h password\t=***");
+    const auto blanks = parse("host=h\r\npassword=cr-secret\fuser=u\vdbname=d");
+    EXPECT_EQ(param(blanks, "host"), "h");
+    EXPECT_EQ(param(blanks, "password"), "cr-secret");
+    EXPECT_EQ(param(blanks, "user"), "u");
+    EXPECT_EQ(param(blanks, "dbname"), "d");
+    EXPECT_EQ(blanks.masked.find("cr-secret"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace portcullis::db
