@@ -186,19 +186,25 @@ std::optional<ConnectionSettings> parse_single_host_uri(std::string_view text, s
     return settings;
 }
 
+// What ends a keyword or an unquoted value for libpq (isspace() in the C locale): reading fewer
+// would take `password<TAB>=` for another keyword, whose value the mask would then show.
+bool is_blank(char c) {
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+}
+
 // libpq's key=value grammar: values may be single-quoted with backslash escapes.
 std::optional<ConnectionSettings> parse_key_values(std::string_view text, std::string& error) {
     ConnectionSettings settings;
     settings.masked = mask_database_url(text);
     std::size_t i = 0;
     auto skip_space = [&] {
-        while (i < text.size() && (text[i] == ' ' || text[i] == '\t' || text[i] == '\n')) ++i;
+        while (i < text.size() && is_blank(text[i])) ++i;
     };
     while (true) {
         skip_space();
         if (i >= text.size()) break;
         const std::size_t key_start = i;
-        while (i < text.size() && text[i] != '=' && text[i] != ' ') ++i;
+        while (i < text.size() && text[i] != '=' && !is_blank(text[i])) ++i;
         std::string key(text.substr(key_start, i - key_start));
         skip_space();
         if (i >= text.size() || text[i] != '=') {
@@ -228,7 +234,7 @@ std::optional<ConnectionSettings> parse_key_values(std::string_view text, std::s
                 return std::nullopt;
             }
         } else {
-            while (i < text.size() && text[i] != ' ' && text[i] != '\t' && text[i] != '\n') {
+            while (i < text.size() && !is_blank(text[i])) {
                 if (text[i] == '\\' && i + 1 < text.size()) ++i;
                 value.push_back(text[i++]);
             }
@@ -249,10 +255,6 @@ std::optional<ConnectionSettings> parse_key_values(std::string_view text, std::s
     }
     apply_schema(settings);
     return settings;
-}
-
-bool is_blank(char c) {
-    return c == ' ' || c == '\t' || c == '\n';
 }
 
 // Percent-decoding, for comparing query keys as libpq reads them (`pass%77ord` is `password`).
@@ -316,7 +318,7 @@ std::string mask_key_values(std::string_view text) {
         copy_blanks();
         if (i >= text.size()) return out;
         const std::size_t key_start = i;
-        while (i < text.size() && text[i] != '=' && text[i] != ' ') ++i;
+        while (i < text.size() && text[i] != '=' && !is_blank(text[i])) ++i;
         const std::string_view key = text.substr(key_start, i - key_start);
         out.append(key);
         copy_blanks();
@@ -324,7 +326,8 @@ std::string mask_key_values(std::string_view text) {
         out.push_back(text[i++]);
         copy_blanks();
         const std::size_t value_start = i;
-        if (i < text.size() && text[i] == '\'') {
+        const bool quoted = i < text.size() && text[i] == '\'';
+        if (quoted) {
             ++i;
             bool closed = false;
             while (i < text.size() && !closed) {
@@ -343,8 +346,10 @@ std::string mask_key_values(std::string_view text) {
             while (i < text.size() && !is_blank(text[i])) i += text[i] == '\\' ? 2u : 1u;
             i = std::min(i, text.size());
         }
-        out.append(key == "password" ? std::string_view("***")
-                                     : text.substr(value_start, i - value_start));
+        // A quoted password keeps its quotes: the text after a closing quote may follow it
+        // without a blank, and must still read as the next pair, not as more of the password.
+        const std::string_view mask = quoted ? "'***'" : "***";
+        out.append(key == "password" ? mask : text.substr(value_start, i - value_start));
     }
     const auto rest = text.substr(i);
     const bool names_password = in_password || rest.find("password") != std::string_view::npos;

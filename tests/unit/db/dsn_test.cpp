@@ -108,7 +108,7 @@ TEST(DatabaseUrl, KeyValueFormIsAccepted) {
     const auto quoted = parse("host=h password='a b\\'c' dbname=x");
     EXPECT_EQ(param(quoted, "password"), "a b'c");
     EXPECT_EQ(quoted.masked.find("a b"), std::string::npos);
-    EXPECT_NE(quoted.masked.find("password=***"), std::string::npos);
+    EXPECT_NE(quoted.masked.find("password='***'"), std::string::npos);
 }
 
 TEST(DatabaseUrl, UnusableTextIsAnErrorWithoutThePassword) {
@@ -126,7 +126,8 @@ TEST(MaskDatabaseUrl, HidesPasswordsInEveryForm) {
     EXPECT_EQ(mask_database_url("postgresql://u@h/d"), "postgresql://u@h/d");
     EXPECT_EQ(mask_database_url("postgresql://h/d"), "postgresql://h/d");
     EXPECT_EQ(mask_database_url("host=h password=pw user=u"), "host=h password=*** user=u");
-    EXPECT_EQ(mask_database_url("host=h password = 'p w' user=u"), "host=h password = *** user=u");
+    EXPECT_EQ(mask_database_url("host=h password = 'p w' user=u"),
+              "host=h password = '***' user=u");
 }
 
 TEST(DatabaseUrl, EmptyQueryBeforeAFragmentIsNoParameters) {
@@ -148,7 +149,7 @@ TEST(MaskDatabaseUrl, EveryPasswordTheParserReadsIsHidden) {
     // A word containing "password" is not the keyword; the keyword after it is still masked.
     EXPECT_EQ(mask_database_url("passwordfile=/x password=pw"), "passwordfile=/x password=***");
     // Quoted values with escapes, tabs between pairs.
-    EXPECT_EQ(mask_database_url("password='it\\'s'\tuser=u"), "password=***\tuser=u");
+    EXPECT_EQ(mask_database_url("password='it\\'s'\tuser=u"), "password='***'\tuser=u");
     // A password in the query of the URL form, also with a percent-encoded key.
     EXPECT_EQ(mask_database_url("postgresql://h/d?sslmode=disable&password=query-secret"),
               "postgresql://h/d?sslmode=disable&password=***");
@@ -162,6 +163,35 @@ TEST(MaskDatabaseUrl, EveryPasswordTheParserReadsIsHidden) {
     const auto query = parse_database_url("postgresql://h/d?password=query-secret", error);
     ASSERT_TRUE(query);
     EXPECT_EQ(query->masked.find("query-secret"), std::string::npos);
+}
+
+TEST(MaskDatabaseUrl, MaskedKeyValuesReadAsTheOriginal) {
+    // Found by fuzz/dsn.cpp (issue #19): a closing quote needs no blank after it, so a mask that
+    // dropped the quotes ran the next pair into the password and split the text after it
+    // elsewhere: `x`'s value turned into a password of its own when the masked text was read.
+    const std::string original = "password='pw'x= password='y z'a=b";
+    const std::string masked = mask_database_url(original);
+    EXPECT_EQ(masked, "password='***'x= password='y z'a=b");
+    auto expected = parse(original).params;
+    for (auto& [key, value] : expected) {
+        if (key == "password") value = "***";
+    }
+    EXPECT_EQ(parse(masked).params, expected);
+}
+
+TEST(MaskDatabaseUrl, PairsEndAtEveryBlankLibpqKnows) {
+    // libpq ends keywords and values at any isspace() byte. A keyword ended at a space only, so
+    // `password<TAB>=` was an unknown keyword with its value shown in the masked text, and after
+    // a CR the next pair was part of the value before it.
+    const auto tab = parse("host=h password\t=tab-secret");
+    EXPECT_EQ(param(tab, "password"), "tab-secret");
+    EXPECT_EQ(tab.masked, "host=h password\t=***");
+    const auto blanks = parse("host=h\r\npassword=cr-secret\fuser=u\vdbname=d");
+    EXPECT_EQ(param(blanks, "host"), "h");
+    EXPECT_EQ(param(blanks, "password"), "cr-secret");
+    EXPECT_EQ(param(blanks, "user"), "u");
+    EXPECT_EQ(param(blanks, "dbname"), "d");
+    EXPECT_EQ(blanks.masked.find("cr-secret"), std::string::npos);
 }
 
 }  // namespace
