@@ -129,7 +129,7 @@ private:
     int runners_ = 0;
     std::uint64_t statements_sent_ = 0;
     std::shared_ptr<Queued> pending_ping_;  // the readiness query new pings may still join
-    Clock::time_point last_completion_{};    // when a round trip of this pool last completed
+    Clock::time_point last_completion_{};   // when a round trip of this pool last completed
 };
 
 }  // namespace portcullis::db

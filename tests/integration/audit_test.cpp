@@ -6,7 +6,6 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
 
