@@ -10,7 +10,9 @@
 
 #include <algorithm>
 #include <functional>
+#include <memory>
 #include <set>
+#include <stdexcept>
 #include <thread>
 
 #include <unistd.h>
@@ -19,14 +21,31 @@
 #include "load.hpp"
 #include "redis_cluster.hpp"
 #include "server_process.hpp"
+#include "test_database.hpp"
 
 namespace portcullis::test {
 namespace {
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 
+// A migrated database of this test's own: the stack's default database is migrated only by the
+// tests that start with --migrate, and this one may run before any of them on a fresh stack.
+const std::string& migrated_database_url() {
+    static const auto database = [] {
+        auto created = std::make_unique<TestDatabase>();
+        const auto migrated =
+            run_command({{"DATABASE_URL", created->url()}}, {"migrate", "deploy"});
+        if (migrated.exit_code != 0) {
+            throw std::runtime_error("migrate deploy failed: " + migrated.out + migrated.err);
+        }
+        return created;
+    }();
+    return database->url();
+}
+
 Env cluster_env(const RedisCluster& cluster, const Env& overrides = {}) {
     auto env = base_env();
+    env["DATABASE_URL"] = migrated_database_url();
     env["RATE_LIMIT_REDIS_URL"] = cluster.url();
     env["RATE_LIMIT_WINDOW_SEC"] = "60";
     env["TRUST_PROXY"] = "loopback";
