@@ -64,7 +64,17 @@ protected:
         }
         server_ = std::make_unique<ServerProcess>(limiter_env(overrides));
         ASSERT_TRUE(server_->wait_healthy()) << server_->output();
-        if (redis_) redis_->cli("FLUSHALL");  // forget wait_healthy's probes
+        if (redis_) {
+            // Every I/O thread's Redis connection is up: until then a thread limits locally
+            // (/health does not wait on Redis).
+            ASSERT_TRUE(server_->wait_for_line(
+                [](const boost::json::value& line) {
+                    return json_string_at(line, {"msg"}) == "Rate limit store connected";
+                },
+                10s))
+                << server_->output();
+            redis_->cli("FLUSHALL");  // forget wait_healthy's probes
+        }
     }
     std::uint16_t port() const { return server_->port(); }
 
