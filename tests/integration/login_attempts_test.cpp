@@ -3,6 +3,8 @@
 // `portcullis login-attempts clear` unlocks in both.
 #include <gtest/gtest.h>
 
+#include <boost/json/value.hpp>
+
 #include "http_client.hpp"
 #include "private_redis.hpp"
 #include "server_process.hpp"
@@ -29,6 +31,16 @@ protected:
         server_ =
             std::make_unique<ServerProcess>(env_, std::vector<std::string>{"serve", "--migrate"});
         ASSERT_TRUE(server_->wait_healthy(30s)) << server_->output();
+        if (redis_) {
+            // Every I/O thread's Redis connection is up: until then a thread counts failures in
+            // the LoginAttempt table (/health does not wait on Redis).
+            ASSERT_TRUE(server_->wait_for_line(
+                [](const boost::json::value& line) {
+                    return json_string_at(line, {"msg"}) == "Rate limit store connected";
+                },
+                10s))
+                << server_->output();
+        }
     }
 
     HttpResponse login(const std::string& email, const std::string& password) {
