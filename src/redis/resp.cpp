@@ -53,12 +53,31 @@ void encode_command(std::string& out, const std::vector<std::string>& args) {
     }
 }
 
+// hiredis' own reply functions with createArray in front: it refuses a count above
+// kMaxReplyArrayElements (hiredis then stops with an error) and notes it for next()'s message.
 struct ReplyReader::Impl {
     redisReader* reader = redisReaderCreate();
+    redisReplyObjectFunctions functions{};
+    void* (*create_array)(const redisReadTask*, int) = nullptr;
+    int refused_elements = 0;
+
+    static void* checked_create_array(const redisReadTask* task, int elements) {
+        auto* self = static_cast<Impl*>(task->privdata);
+        if (elements > kMaxReplyArrayElements) {
+            self->refused_elements = elements;
+            return nullptr;
+        }
+        return self->create_array(task, elements);
+    }
 };
 
 ReplyReader::ReplyReader() : impl_(std::make_unique<Impl>()) {
     if (impl_->reader == nullptr) throw std::bad_alloc();
+    impl_->functions = *impl_->reader->fn;
+    impl_->create_array = impl_->functions.createArray;
+    impl_->functions.createArray = &Impl::checked_create_array;
+    impl_->reader->fn = &impl_->functions;
+    impl_->reader->privdata = impl_.get();  // handed to every read task
 }
 
 ReplyReader::~ReplyReader() {
@@ -75,6 +94,11 @@ void ReplyReader::feed(std::string_view bytes) {
 std::optional<Reply> ReplyReader::next() {
     void* raw = nullptr;
     if (redisReaderGetReply(impl_->reader, &raw) != REDIS_OK) {
+        if (impl_->refused_elements > 0) {
+            throw ProtocolError("Redis reply is an array of " +
+                                std::to_string(impl_->refused_elements) + " elements (at most " +
+                                std::to_string(kMaxReplyArrayElements) + " are read)");
+        }
         throw ProtocolError(std::string("malformed Redis reply: ") + impl_->reader->errstr);
     }
     if (raw == nullptr) return std::nullopt;

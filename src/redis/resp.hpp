@@ -25,6 +25,11 @@ struct Reply {
 // `*<n>\r\n` followed by `$<len>\r\n<arg>\r\n` per argument, appended to `out`.
 void encode_command(std::string& out, const std::vector<std::string>& args);
 
+// The longest array reply read; a longer one is a ProtocolError at its `*<count>` header, before
+// hiredis allocates its element table (up to 16 GB for the count it accepts). Our scripts reply
+// with two integers at most.
+inline constexpr int kMaxReplyArrayElements = 1 << 16;
+
 // Thrown when the bytes are not RESP (the connection must then be dropped).
 class ProtocolError : public std::runtime_error {
 public:

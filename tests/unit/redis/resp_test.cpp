@@ -57,5 +57,30 @@ TEST(Resp, MalformedRepliesAreProtocolErrors) {
     }
 }
 
+TEST(Resp, ArraysLongerThanAnyReplyWeReadAreRefusedAtTheirHeader) {
+    // Found by fuzz/resp.cpp (issue #19): hiredis allocates an array's element table when it reads
+    // `*<count>`, so 13 bytes from a broken or hostile Redis asked for gigabytes.
+    for (const std::string header : {"*100000\r\n", "*2147483647\r\n", "*1\r\n*555555551\r\n"}) {
+        ReplyReader reader;
+        reader.feed(header);
+        try {
+            (void)reader.next();
+            ADD_FAILURE() << header << " was not refused";
+        } catch (const ProtocolError& error) {
+            EXPECT_NE(std::string(error.what()).find("array of"), std::string::npos)
+                << error.what();
+        }
+    }
+    // The longest array still read is far beyond the two integers of our scripts' replies.
+    std::string longest = "*" + std::to_string(kMaxReplyArrayElements) + "\r\n";
+    for (int i = 0; i < kMaxReplyArrayElements; ++i) longest += ":7\r\n";
+    ReplyReader reader;
+    reader.feed(longest);
+    const auto reply = reader.next();
+    ASSERT_TRUE(reply);
+    EXPECT_EQ(reply->elements.size(), static_cast<std::size_t>(kMaxReplyArrayElements));
+    EXPECT_EQ(reply->elements.back().integer, 7);
+}
+
 }  // namespace
 }  // namespace portcullis::redis
