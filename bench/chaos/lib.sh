@@ -97,15 +97,28 @@ redis_url() { echo "redis://:chaos-redis-secret@127.0.0.1:$redis_port/0"; }
 # --- Portcullis ------------------------------------------------------------------------------
 app_port=""
 app_pid=""
-# app_start KEY=VALUE...: one server with a development configuration plus the given settings.
+# The development configuration every chaos server runs with (single servers and replicas):
+# limits out of the load's reach, cheap password hashing.
+APP_SETTINGS=(
+    APP_ENV=development LOG_LEVEL=warn
+    JWT_ACCESS_SECRET=chaos-access-secret-0123456789abcdef-0123456789
+    JWT_REFRESH_SECRET=chaos-refresh-secret-fedcba9876543210-fedcba98
+    RATE_LIMIT_RPM=100000000 RATE_LIMIT_RPM_AUTH=100000000 RATE_LIMIT_RPM_AUTH_REGISTER=100000000
+    RATE_LIMIT_RPM_AUTH_PASSWORD_RESET=100000000
+    AUTH_ARGON2_MEMORY_KIB=8192 AUTH_ARGON2_ITERATIONS=1
+)
+
+# replica_env_file FILE: APP_SETTINGS and the private Postgres and Redis as an env file for
+# scripts/cluster.sh (one I/O thread per replica: three share two cores).
+replica_env_file() {
+    printf '%s\n' "${APP_SETTINGS[@]}" DATABASE_URL="$(pg_url)" RATE_LIMIT_REDIS_URL="$(redis_url)" \
+        IO_THREADS=1 >"$1"
+}
+
+# app_start KEY=VALUE...: one server with APP_SETTINGS plus the given settings.
 app_start() {
     app_port=$(free_port)
-    env -i PATH=/usr/bin:/bin APP_ENV=development PORT="$app_port" LOG_LEVEL=warn IO_THREADS=2 \
-        JWT_ACCESS_SECRET=chaos-access-secret-0123456789abcdef-0123456789 \
-        JWT_REFRESH_SECRET=chaos-refresh-secret-fedcba9876543210-fedcba98 \
-        RATE_LIMIT_RPM=100000000 RATE_LIMIT_RPM_AUTH=100000000 RATE_LIMIT_RPM_AUTH_REGISTER=100000000 \
-        RATE_LIMIT_RPM_AUTH_PASSWORD_RESET=100000000 \
-        AUTH_ARGON2_MEMORY_KIB=8192 AUTH_ARGON2_ITERATIONS=1 \
+    env -i PATH=/usr/bin:/bin "${APP_SETTINGS[@]}" PORT="$app_port" IO_THREADS=2 \
         "$@" "$PORTCULLIS_BIN" serve --migrate >>"$scratch/app.log" 2>&1 &
     app_pid=$!
     pids+=("$app_pid")

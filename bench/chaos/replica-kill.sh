@@ -8,20 +8,7 @@ down=${CHAOS_REPLICA_DOWN_SECONDS:-5}
 print_header
 pg_start_private
 redis_start
-cat >"$scratch/replica.env" <<ENV
-APP_ENV=development
-DATABASE_URL=$(pg_url)
-RATE_LIMIT_REDIS_URL=$(redis_url)
-JWT_ACCESS_SECRET=chaos-access-secret-0123456789abcdef-0123456789
-JWT_REFRESH_SECRET=chaos-refresh-secret-fedcba9876543210-fedcba98
-LOG_LEVEL=warn
-IO_THREADS=1
-RATE_LIMIT_RPM=100000000
-RATE_LIMIT_RPM_AUTH=100000000
-RATE_LIMIT_RPM_AUTH_REGISTER=100000000
-AUTH_ARGON2_MEMORY_KIB=8192
-AUTH_ARGON2_ITERATIONS=1
-ENV
+replica_env_file "$scratch/replica.env"
 export CLUSTER_DIR="$scratch/cluster" CLUSTER_ENV_FILE="$scratch/replica.env" CLUSTER_MODE=tcp
 export PORTCULLIS_BIN
 cluster_down() { "$root/scripts/cluster.sh" down >/dev/null 2>&1 || true; }

@@ -88,6 +88,10 @@ struct StoredAuditEvent {
     TimePoint at;
 };
 
+// `event` as the JSON object GET /auth/events answers; `with_account` adds its userId and email
+// (the operator's view, `portcullis audit list`). Defined in audit.cpp.
+void append_event_json(std::string& out, const StoredAuditEvent& event, bool with_account);
+
 class AuditReader {
 public:
     virtual ~AuditReader() = default;

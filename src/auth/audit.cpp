@@ -4,6 +4,10 @@
 #include <array>
 #include <utility>
 
+#include "auth/account_ports.hpp"
+#include "util/json_text.hpp"
+#include "util/time.hpp"
+
 namespace portcullis::auth {
 namespace {
 
@@ -41,6 +45,39 @@ std::optional<AuditType> audit_type_from(std::string_view name) {
         if (text == name) return value;
     }
     return std::nullopt;
+}
+
+namespace {
+void append_nullable(std::string& out, std::string_view text) {
+    if (text.empty()) {
+        out += "null";
+    } else {
+        util::append_json_string(out, text);
+    }
+}
+}  // namespace
+
+void append_event_json(std::string& out, const StoredAuditEvent& event, bool with_account) {
+    out += R"({"id":)";
+    util::append_json_number(out, event.id);
+    out += R"(,"type":)";
+    util::append_json_string(out, event.type);
+    out += R"(,"createdAt":)";
+    util::append_json_string(out, util::format_iso8601_ms(event.at));
+    if (with_account) {
+        out += R"(,"userId":)";
+        append_nullable(out, event.user_id);
+        out += R"(,"email":)";
+        append_nullable(out, event.email);
+    }
+    out += R"(,"ipAddress":)";
+    append_nullable(out, event.ip);
+    out += R"(,"userAgent":)";
+    append_nullable(out, event.user_agent);
+    // Stored as jsonb by the writer, so it is a JSON object already.
+    out += R"(,"detail":)";
+    out += event.detail_json.empty() ? "null" : event.detail_json;
+    out += '}';
 }
 
 }  // namespace portcullis::auth

@@ -55,33 +55,11 @@ Response totp_setup(const auth::TotpSetup& setup) {
     return Response::json(200, std::move(body));
 }
 
-void append_nullable(std::string& out, std::string_view text) {
-    if (text.empty()) {
-        out += "null";
-    } else {
-        append_json_string(out, text);
-    }
-}
-
 Response events_body(const std::vector<auth::StoredAuditEvent>& events) {
     std::string body = R"({"events":[)";
     for (std::size_t i = 0; i < events.size(); ++i) {
-        const auto& event = events[i];
         if (i > 0) body += ',';
-        body += R"({"id":)";
-        util::append_json_number(body, event.id);
-        body += R"(,"type":)";
-        append_json_string(body, event.type);
-        body += R"(,"createdAt":)";
-        append_json_string(body, util::format_iso8601_ms(event.at));
-        body += R"(,"ipAddress":)";
-        append_nullable(body, event.ip);
-        body += R"(,"userAgent":)";
-        append_nullable(body, event.user_agent);
-        // Stored as jsonb by the writer, so it is a JSON object already.
-        body += R"(,"detail":)";
-        body += event.detail_json.empty() ? "null" : event.detail_json;
-        body += '}';
+        auth::append_event_json(body, events[i], false);
     }
     body += R"(],"count":)" + std::to_string(events.size()) + "}";
     return Response::json(200, std::move(body));

@@ -51,33 +51,6 @@ std::optional<db::SystemTime> parse_since(const std::string& text, std::string& 
     return std::nullopt;
 }
 
-std::string event_json(const auth::StoredAuditEvent& event) {
-    using util::append_json_string;
-    const auto nullable = [](std::string& out, const std::string& text) {
-        if (text.empty()) {
-            out += "null";
-        } else {
-            append_json_string(out, text);
-        }
-    };
-    std::string out = "{\"id\":" + std::to_string(event.id) + ",\"type\":";
-    append_json_string(out, event.type);
-    out += ",\"createdAt\":";
-    append_json_string(out, util::format_iso8601_ms(event.at));
-    out += ",\"userId\":";
-    nullable(out, event.user_id);
-    out += ",\"email\":";
-    nullable(out, event.email);
-    out += ",\"ipAddress\":";
-    nullable(out, event.ip);
-    out += ",\"userAgent\":";
-    nullable(out, event.user_agent);
-    out += ",\"detail\":";
-    out += event.detail_json.empty() ? "null" : event.detail_json;
-    out += '}';
-    return out;
-}
-
 std::string or_dash(const std::string& text) {
     return text.empty() ? "-" : text;
 }
@@ -117,7 +90,7 @@ int list(const ListArgs& args) {
                     std::string out = "[";
                     for (std::size_t i = 0; i < events.size(); ++i) {
                         if (i > 0) out += ',';
-                        out += event_json(events[i]);
+                        auth::append_event_json(out, events[i], true);
                     }
                     std::printf("%s]\n", out.c_str());
                     co_return 0;
